@@ -1,0 +1,282 @@
+/**
+ * Every error flatsparse raises. Each has a stable `code`, and its message says what was received,
+ * what was expected and how to fix it. Catch by class or by `code`; never by message text.
+ */
+
+/** Stable error codes. Adding one is a minor API change; renaming one is a major change. */
+export type ErrorCode =
+  | 'E_CONFIG_INVALID'
+  | 'E_PLUGIN_INVALID'
+  | 'E_PLUGIN_API_MISMATCH'
+  | 'E_PLUGIN_NAME_CLASH'
+  | 'E_PLUGIN_ORDER_CYCLE'
+  | 'E_PLUGIN_HOOK'
+  | 'E_PLUGIN_ASYNC_HOOK'
+  | 'E_EVENT_UNKNOWN'
+  | 'E_TOKEN_MISSING'
+  | 'E_TOKEN_DUPLICATE'
+  | 'E_CONTRIBUTION_UNKNOWN'
+  | 'E_CONTRIBUTION_DUPLICATE'
+  | 'E_BACKEND_UNKNOWN'
+  | 'E_BACKEND_UNAVAILABLE'
+  | 'E_BACKEND_INIT'
+  | 'E_BACKEND_INVALID'
+  | 'E_TENSOR_LEAK'
+  | 'E_NON_FINITE'
+  | 'E_RUN_DISPOSED'
+  | 'E_CONFORMANCE';
+
+/** Parts of a message: what happened, what was received and expected, and how to fix it. */
+export interface ErrorDetails {
+  /** The offending value or a description of it. */
+  readonly received?: unknown;
+  /** What would have been accepted. */
+  readonly expected?: string;
+  /** A concrete step that fixes the problem. */
+  readonly fix?: string;
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+}
+
+/** Renders a value compactly for messages (never throws, never prints megabytes). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
+    return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+/** Base class: `code` is stable, `fix` says how to repair, `message` has all three parts. */
+export class FlatsparseError extends Error {
+  readonly code: ErrorCode;
+  readonly fix: string | undefined;
+  readonly received: unknown;
+  readonly expected: string | undefined;
+
+  constructor(code: ErrorCode, what: string, details: ErrorDetails = {}) {
+    const parts = [what];
+    if ('received' in details) parts.push(`Received: ${describeValue(details.received)}.`);
+    if (details.expected !== undefined) parts.push(`Expected: ${details.expected}.`);
+    if (details.fix !== undefined) parts.push(`Fix: ${details.fix}`);
+    super(`[${code}] ${parts.join(' ')}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.fix = details.fix;
+    this.received = details.received;
+    this.expected = details.expected;
+  }
+}
+
+/** A configuration value failed validation; `path` points at the offending key. */
+export class ConfigError extends FlatsparseError {
+  readonly path: string;
+  constructor(path: string, what: string, details: ErrorDetails = {}) {
+    super('E_CONFIG_INVALID', `Invalid config at '${path || '(root)'}': ${what}`, details);
+    this.path = path;
+  }
+}
+
+/** A plugin object (or its options) does not have the required shape. */
+export class PluginInvalidError extends FlatsparseError {
+  readonly plugin: string;
+  constructor(plugin: string, what: string, details: ErrorDetails = {}) {
+    super('E_PLUGIN_INVALID', `Plugin '${plugin}' is invalid: ${what}`, details);
+    this.plugin = plugin;
+  }
+}
+
+/** A plugin declares a core API range that the running core does not satisfy. */
+export class PluginApiMismatchError extends FlatsparseError {
+  readonly plugin: string;
+  constructor(plugin: string, range: string, coreVersion: string) {
+    super('E_PLUGIN_API_MISMATCH', `Plugin '${plugin}' supports core API '${range}', but this core is ${coreVersion}.`, {
+      received: range,
+      expected: `a semver range that includes ${coreVersion}`,
+      fix: `install a version of '${plugin}' built for @flatsparse/core ${coreVersion}, or a core version inside '${range}'.`,
+    });
+    this.plugin = plugin;
+  }
+}
+
+/** Two plugins (or two contributions of the same kind) share a name. */
+export class PluginNameClashError extends FlatsparseError {
+  constructor(name: string, first: string, second: string) {
+    super('E_PLUGIN_NAME_CLASH', `Two plugins are named '${name}' (from ${first} and from ${second}).`, {
+      expected: 'unique plugin names within a run',
+      fix: 'remove one of them from the pipeline, or give one a different `name` option if it accepts one.',
+    });
+  }
+}
+
+/** Declared `before`/`after` constraints form a cycle. */
+export class PluginOrderCycleError extends FlatsparseError {
+  readonly cycle: readonly string[];
+  constructor(cycle: readonly string[]) {
+    super('E_PLUGIN_ORDER_CYCLE', `Plugin ordering constraints form a cycle: ${cycle.join(' -> ')}.`, {
+      expected: 'before/after declarations without cycles',
+      fix: 'drop one of the before/after constraints on that cycle.',
+    });
+    this.cycle = cycle;
+  }
+}
+
+/** A plugin failed inside a hook or a contribution; names the plugin, the event and the step. */
+export class PluginError extends FlatsparseError {
+  readonly plugin: string;
+  readonly event: string;
+  readonly step: number | undefined;
+  constructor(plugin: string, event: string, step: number | undefined, cause: unknown, fix?: string) {
+    const at = step === undefined ? '' : ` at step ${step}`;
+    const why = cause instanceof Error ? cause.message : describeValue(cause);
+    super('E_PLUGIN_HOOK', `Plugin '${plugin}' failed in '${event}'${at}: ${why}`, {
+      fix: fix ?? `see the cause above; remove '${plugin}' from the pipeline to run without it.`,
+      cause,
+    });
+    this.plugin = plugin;
+    this.event = event;
+    this.step = step;
+  }
+}
+
+/** A hook of an in-step (synchronous) event returned a promise. */
+export class PluginAsyncHookError extends FlatsparseError {
+  constructor(plugin: string, event: string) {
+    super('E_PLUGIN_ASYNC_HOOK', `Plugin '${plugin}' returned a promise from the synchronous event '${event}'.`, {
+      expected: 'a synchronous handler: in-step events run inside the gradient tape',
+      fix: `do asynchronous work in 'modelBuilt', 'evaluation' or 'end' instead of '${event}'.`,
+    });
+  }
+}
+
+/** An event name outside the closed vocabulary. */
+export class UnknownEventError extends FlatsparseError {
+  constructor(event: string, known: readonly string[], where: string) {
+    super('E_EVENT_UNKNOWN', `Unknown event '${event}' in ${where}.`, {
+      received: event,
+      expected: `one of ${known.join(', ')}`,
+      fix: 'use one of the listed event names (see docs/architecture.md, "Events of a training step").',
+    });
+  }
+}
+
+/** `ctx.get(token)` found nothing provided under that token. */
+export class TokenMissingError extends FlatsparseError {
+  constructor(token: string, requester: string) {
+    super('E_TOKEN_MISSING', `'${requester}' asked for '${token}', but nothing provides it.`, {
+      fix: `add the plugin that provides '${token}' to the pipeline, and order it before '${requester}' (order: { after: [...] }).`,
+    });
+  }
+}
+
+/** A token was provided twice. */
+export class TokenDuplicateError extends FlatsparseError {
+  constructor(token: string, first: string, second: string) {
+    super('E_TOKEN_DUPLICATE', `'${token}' is provided by both '${first}' and '${second}'.`, {
+      fix: 'keep only one provider of that token in the pipeline.',
+    });
+  }
+}
+
+/** A contribution (activation, metric, estimator, regularizer) was requested by a name nobody provides. */
+export class ContributionUnknownError extends FlatsparseError {
+  constructor(kind: string, name: string, known: readonly string[]) {
+    super('E_CONTRIBUTION_UNKNOWN', `Unknown ${kind} '${name}'.`, {
+      received: name,
+      expected: known.length ? `one of ${known.join(', ')}` : `a ${kind} contributed by a plugin in the pipeline (none is)`,
+      fix: `check the spelling, or add the plugin that contributes the ${kind} '${name}'.`,
+    });
+  }
+}
+
+/** Two plugins contribute the same kind of thing under one name. */
+export class ContributionDuplicateError extends FlatsparseError {
+  constructor(kind: string, name: string, first: string, second: string) {
+    super('E_CONTRIBUTION_DUPLICATE', `The ${kind} '${name}' is contributed by both '${first}' and '${second}'.`, {
+      fix: 'remove one of the two plugins, or rename one contribution.',
+    });
+  }
+}
+
+/** A backend name nobody registered. */
+export class BackendUnknownError extends FlatsparseError {
+  constructor(name: string, known: readonly string[]) {
+    super('E_BACKEND_UNKNOWN', `Unknown backend '${name}'.`, {
+      received: name,
+      expected: `'auto' or one of ${known.join(', ')}`,
+      fix: 'pick a listed backend (`flatsparse backends` shows them), or pass the backend package to the run.',
+    });
+  }
+}
+
+/** A backend was requested by name but cannot run here. */
+export class BackendUnavailableError extends FlatsparseError {
+  readonly backend: string;
+  constructor(name: string, reason: string, fix: string, known: readonly string[], available: readonly string[]) {
+    super(
+      'E_BACKEND_UNAVAILABLE',
+      `Backend '${name}' is not available: ${reason} Known backends: ${known.join(', ')}; available here: ${available.length ? available.join(', ') : 'none'}.`,
+      { fix },
+    );
+    this.backend = name;
+  }
+}
+
+/** A backend said it was available but failed to initialise. */
+export class BackendInitError extends FlatsparseError {
+  constructor(name: string, cause: unknown, fix: string) {
+    super('E_BACKEND_INIT', `Backend '${name}' failed to initialise: ${cause instanceof Error ? cause.message : describeValue(cause)}`, {
+      fix,
+      cause,
+    });
+  }
+}
+
+/** A backend descriptor does not have the required shape. */
+export class BackendInvalidError extends FlatsparseError {
+  constructor(name: string, what: string) {
+    super('E_BACKEND_INVALID', `Backend descriptor '${name}' is invalid: ${what}`, {
+      fix: 'build the descriptor with the backend package factory (for example wasmBackend()) or implement every member of Backend.',
+    });
+  }
+}
+
+/** Tensors were left allocated after a scope that must not leak. */
+export class TensorLeakError extends FlatsparseError {
+  readonly leaked: number;
+  constructor(label: string, before: number, after: number) {
+    super('E_TENSOR_LEAK', `${label} leaked ${after - before} tensor(s) (before: ${before}, after: ${after}).`, {
+      expected: 'the tensor count back at its baseline',
+      fix: 'wrap tensor work in tf.tidy(), dispose() intermediate tensors, and register a dispose step for long-lived ones.',
+    });
+    this.leaked = after - before;
+  }
+}
+
+/** A value that must be finite is NaN or infinite. */
+export class NonFiniteError extends FlatsparseError {
+  constructor(what: string, value: number, fix: string) {
+    super('E_NON_FINITE', `${what} is not finite.`, { received: value, expected: 'a finite number', fix });
+  }
+}
+
+/** The run was already disposed. */
+export class RunDisposedError extends FlatsparseError {
+  constructor(action: string) {
+    super('E_RUN_DISPOSED', `Cannot ${action}: the run was disposed.`, { fix: 'create a new run with createRun().' });
+  }
+}
+
+/** A conformance case failed: names the case, the measured error and the tolerance. */
+export class ConformanceError extends FlatsparseError {
+  readonly caseName: string;
+  constructor(caseName: string, what: string, fix = 'see the case in @flatsparse/core/testing for the reference it compares against.') {
+    super('E_CONFORMANCE', `Conformance case '${caseName}' failed: ${what}`, { fix });
+    this.caseName = caseName;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * @flatsparse/core: the public API. Everything a plugin or backend author may use is exported here
+ * (and the conformance kit from '@flatsparse/core/testing'). test/api-surface.test.ts pins this list
+ * to CORE_API_VERSION.
+ */
+export { CORE_API_VERSION } from './version.js';
+export * from './errors.js';
+export { createToken, type Token } from './token.js';
+export { interval, inInterval, maskInIntervals, type Interval } from './interval.js';
+export type { ActivationContext, ActivationFunction } from './activation-function.js';
+export type { MlpBlockInfo, ModelView } from './model.js';
+export type { MlpCapture } from './mlp-capture.js';
+export type { MetricValue, SparsityMetric } from './sparsity-metric.js';
+export type { EstimateCost, FlatnessEstimate, FlatnessEstimator, FlatnessInput, LossClosure } from './flatness-estimator.js';
+export { constantSchedule, rampSchedule, type Schedule } from './schedule.js';
+export type { LossTermInput, Regularizer } from './regularizer.js';
+export { EVENT_NAMES, SYNC_EVENTS, isEventName, type Batch, type EventName, type EventPayloads } from './events.js';
+export {
+  definePlugin,
+  type Hook,
+  type HookHandler,
+  type HookOrder,
+  type LossTerm,
+  type Plugin,
+  type PluginContext,
+  type PluginContributions,
+  type PluginHooks,
+  type PluginOrder,
+} from './plugin.js';
+export { sortPlugins } from './plugin-order.js';
+export { validatePlugin, validatePlugins } from './plugin-validation.js';
+export { createMapTokenStore, type TokenStore } from './token-store.js';
+export { ContributionTable, collectContributions, type Contributed, type Contributions } from './contributions.js';
+export { PluginHost, type LossTermsResult, type OwnedLossTerm } from './plugin-host.js';
+export type { Availability, Backend, BackendCapabilities, BackendInfo } from './backend.js';
+export { BackendRegistry, safeAvailability, type BackendSelection, type SkippedBackend } from './backend-registry.js';
+export { countTensors, withLeakCheck, withLeakCheckSync } from './tensor-leaks.js';
+export { CoreTokens } from './core-tokens.js';
+export { createRun, type Run, type RunOptions } from './composition-root.js';

@@ -1,0 +1,208 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { collectContributions, type Contributions } from './contributions.js';
+import { FlatsparseError, PluginAsyncHookError, PluginError, RunDisposedError, TokenMissingError } from './errors.js';
+import { SYNC_EVENTS, type EventName, type EventPayloads } from './events.js';
+import type { ModelView } from './model.js';
+import type { Hook, HookHandler, HookOrder, LossTerm, Plugin, PluginContext } from './plugin.js';
+import { sortPlugins } from './plugin-order.js';
+import type { LossTermInput } from './regularizer.js';
+import { createMapTokenStore, type TokenStore } from './token-store.js';
+
+interface Listener {
+  readonly plugin: string;
+  readonly rank: number;
+  readonly bucket: number;
+  readonly seq: number;
+  readonly handler: HookHandler<EventName>;
+}
+
+const BUCKET: Record<HookOrder, number> = { pre: 0, normal: 1, post: 2 };
+
+/** A loss term and the plugin it belongs to. */
+export interface OwnedLossTerm {
+  readonly plugin: string;
+  readonly term: LossTerm;
+}
+
+/** The weighted sum of every loss term at a step, and each weighted term (for the loss breakdown). */
+export interface LossTermsResult {
+  readonly total: tf.Scalar;
+  readonly terms: Readonly<Record<string, tf.Scalar>>;
+}
+
+/**
+ * Runs the plugins of one run: sorts them by their declared order, calls `setup`, dispatches events
+ * to hooks in order (pre/normal/post buckets, then plugin order), and attributes every failure to the
+ * plugin, the event and the step. It holds no DI container: tokens go through a TokenStore.
+ */
+export class PluginHost {
+  /** The plugins in run order. */
+  readonly plugins: readonly Plugin[];
+  /** Activations, metrics, estimators and regularizers contributed by the plugins. */
+  readonly contributions: Contributions;
+  private readonly listeners = new Map<EventName, Listener[]>();
+  private readonly lossTermList: OwnedLossTerm[] = [];
+  private readonly disposers: { plugin: string; fn: () => void | Promise<void> }[] = [];
+  private seq = 0;
+  private disposed = false;
+
+  private constructor(plugins: readonly Plugin[], private readonly store: TokenStore) {
+    this.plugins = sortPlugins(plugins);
+    this.contributions = collectContributions(this.plugins);
+  }
+
+  /** Builds a host for already-validated plugins and runs every plugin's `setup` in order. */
+  static async create(plugins: readonly Plugin[], store: TokenStore = createMapTokenStore()): Promise<PluginHost> {
+    const host = new PluginHost(plugins, store);
+    host.plugins.forEach((plugin, rank) => {
+      for (const [event, hook] of Object.entries(plugin.hooks ?? {})) host.addListener(plugin.name, rank, event as EventName, hook as Hook<EventName>);
+      for (const reg of plugin.contributes?.regularizers ?? []) {
+        const compute = reg.lossTerm;
+        if (compute) host.lossTermList.push({ plugin: plugin.name, term: { name: reg.name, weight: reg.weight, compute: (input) => compute.call(reg, input) } as LossTerm });
+      }
+    });
+    for (const plugin of host.plugins) {
+      if (!plugin.setup) continue;
+      try {
+        await plugin.setup(host.contextFor(plugin.name));
+      } catch (err) {
+        await host.dispose().catch(() => undefined);
+        throw attribute(plugin.name, 'setup', undefined, err);
+      }
+    }
+    return host;
+  }
+
+  /** Dispatches an in-step event synchronously; a handler returning a promise is an error. */
+  emitSync<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+    this.assertLive(`emit '${event}'`);
+    for (const l of this.listeners.get(event) ?? []) {
+      let result: unknown;
+      try {
+        result = l.handler(payload as EventPayloads[EventName], this.contextFor(l.plugin));
+      } catch (err) {
+        throw attribute(l.plugin, event, stepOf(payload), err);
+      }
+      if (isPromise(result)) {
+        result.catch(() => undefined);
+        throw new PluginAsyncHookError(l.plugin, event);
+      }
+    }
+  }
+
+  /** Dispatches any event, awaiting each handler in order. */
+  async emit<E extends EventName>(event: E, payload: EventPayloads[E]): Promise<void> {
+    this.assertLive(`emit '${event}'`);
+    if (SYNC_EVENTS.has(event)) return this.emitSync(event, payload);
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        await l.handler(payload as EventPayloads[EventName], this.contextFor(l.plugin));
+      } catch (err) {
+        throw attribute(l.plugin, event, stepOf(payload), err);
+      }
+    }
+  }
+
+  /** The names of the plugins listening to an event, in dispatch order (for docs and tests). */
+  listenersOf(event: EventName): string[] {
+    return (this.listeners.get(event) ?? []).map((l) => l.plugin);
+  }
+
+  /** Every loss term, in plugin order. */
+  get lossTerms(): readonly OwnedLossTerm[] {
+    return this.lossTermList;
+  }
+
+  /** Weighted sum of all loss terms; call inside the gradient tape. Returns undefined if there are none. */
+  computeLossTerms(input: LossTermInput): LossTermsResult | undefined {
+    if (this.lossTermList.length === 0) return undefined;
+    const terms: Record<string, tf.Scalar> = {};
+    let total: tf.Scalar | undefined;
+    for (const { plugin, term } of this.lossTermList) {
+      let weighted: tf.Scalar;
+      try {
+        const w = term.weight ? term.weight(input.step) : 1;
+        weighted = tf.mul(term.compute(input), w) as tf.Scalar;
+      } catch (err) {
+        throw attribute(plugin, `lossTerm '${term.name}'`, input.step, err);
+      }
+      terms[term.name] = weighted;
+      total = total === undefined ? weighted : (tf.add(total, weighted) as tf.Scalar);
+    }
+    return { total: total!, terms };
+  }
+
+  /** Applies every regularizer's projection in plugin order, inside tf.tidy. */
+  project(model: ModelView, step: number): void {
+    for (const { value: reg, plugin } of this.contributions.regularizers.all()) {
+      if (!reg.project) continue;
+      try {
+        tf.tidy(() => reg.project!(model, step));
+      } catch (err) {
+        throw attribute(plugin, `project '${reg.name}'`, step, err);
+      }
+    }
+  }
+
+  /** Runs every registered dispose step in reverse order; the first failure is re-thrown attributed after all ran. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    let first: unknown;
+    for (const d of this.disposers.reverse()) {
+      try {
+        await d.fn();
+      } catch (err) {
+        first ??= attribute(d.plugin, 'dispose', undefined, err);
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  private addListener(plugin: string, rank: number, event: EventName, hook: Hook<EventName>): void {
+    const handler = typeof hook === 'function' ? hook : hook.handler;
+    const bucket = BUCKET[typeof hook === 'function' ? 'normal' : (hook.order ?? 'normal')];
+    const list = this.listeners.get(event) ?? [];
+    list.push({ plugin, rank, bucket, seq: this.seq++, handler });
+    list.sort((a, b) => a.bucket - b.bucket || a.rank - b.rank || a.seq - b.seq);
+    this.listeners.set(event, list);
+  }
+
+  private contextFor(plugin: string): PluginContext {
+    const rank = this.plugins.findIndex((p) => p.name === plugin);
+    return {
+      pluginName: plugin,
+      provide: (token, value) => this.store.provide(token, value, plugin),
+      get: (token) => {
+        const value = this.store.tryGet(token);
+        if (value === undefined) throw new TokenMissingError(token.name, plugin);
+        return value;
+      },
+      tryGet: (token) => this.store.tryGet(token),
+      on: (event, hook) => this.addListener(plugin, rank, event, hook as Hook<EventName>),
+      addLossTerm: (term) => void this.lossTermList.push({ plugin, term }),
+      onDispose: (fn) => void this.disposers.push({ plugin, fn }),
+      error: (message, options = {}) => new PluginError(plugin, options.event ?? 'setup', options.step, new Error(message), options.fix),
+    };
+  }
+
+  private assertLive(action: string): void {
+    if (this.disposed) throw new RunDisposedError(action);
+  }
+}
+
+function stepOf(payload: unknown): number | undefined {
+  const step = (payload as { step?: unknown } | undefined)?.step;
+  return typeof step === 'number' ? step : undefined;
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}
+
+/** Wraps a failure as a PluginError naming plugin, event and step (keeps flatsparse errors' own fix). */
+function attribute(plugin: string, event: string, step: number | undefined, err: unknown): PluginError {
+  if (err instanceof PluginError && err.plugin === plugin && err.event === event) return err;
+  if (err instanceof PluginError && err.plugin === plugin) return new PluginError(plugin, event, step ?? err.step, err.cause ?? err, err.fix);
+  return new PluginError(plugin, event, step, err, err instanceof FlatsparseError ? err.fix : undefined);
+}

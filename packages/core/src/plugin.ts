@@ -1,0 +1,100 @@
+import type { ActivationFunction } from './activation-function.js';
+import type { PluginError } from './errors.js';
+import type { EventName, EventPayloads } from './events.js';
+import type { FlatnessEstimator } from './flatness-estimator.js';
+import type { LossTermInput, Regularizer } from './regularizer.js';
+import type { Schedule } from './schedule.js';
+import type { SparsityMetric } from './sparsity-metric.js';
+import type { Token } from './token.js';
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** Handler of one event. In-step events (see SYNC_EVENTS) must return synchronously. */
+export type HookHandler<E extends EventName> = (payload: EventPayloads[E], ctx: PluginContext) => void | Promise<void>;
+
+/**
+ * A hook: a handler, or `{ handler, order }` where 'pre' runs before and 'post' after every
+ * 'normal' hook of the same event, whatever the plugin order.
+ */
+export type Hook<E extends EventName> = HookHandler<E> | { readonly handler: HookHandler<E>; readonly order?: HookOrder };
+
+/** Bucket of a hook within an event. */
+export type HookOrder = 'pre' | 'normal' | 'post';
+
+/** Optional hooks, one per event of the closed vocabulary. */
+export type PluginHooks = { readonly [E in EventName]?: Hook<E> };
+
+/** Things a plugin adds to the pipeline, looked up by name from configs. */
+export interface PluginContributions {
+  /** Activation functions (chosen with `activation: name`). */
+  readonly activations?: readonly ActivationFunction[];
+  /** Sparsity metrics (listed under `metrics`). */
+  readonly metrics?: readonly SparsityMetric[];
+  /** Flatness estimators (listed under `estimators`). */
+  readonly estimators?: readonly FlatnessEstimator[];
+  /** Regularizers (active as soon as the plugin is in the pipeline). */
+  readonly regularizers?: readonly Regularizer[];
+}
+
+/** Declared ordering relative to other plugins, by name. Names of absent plugins are ignored. */
+export interface PluginOrder {
+  /** This plugin's hooks run before the named plugins' hooks. */
+  readonly before?: readonly string[];
+  /** This plugin's hooks run after the named plugins' hooks. */
+  readonly after?: readonly string[];
+}
+
+/**
+ * A plugin: a plain object returned by a factory such as `zerothBias(options)`. It never sees the
+ * DI container; everything it may do goes through `PluginContext`.
+ */
+export interface Plugin {
+  /** Unique name within a run (npm-style, for example 'zeroth-bias' or 'flatsparse-plugin-topk'). */
+  readonly name: string;
+  /** The plugin's own version (semver). */
+  readonly version: string;
+  /** Range of core API versions it supports (semver range, for example '^0.1.0'). */
+  readonly apiVersion: string;
+  /** Ordering relative to other plugins. Without constraints, plugins run in name order. */
+  readonly order?: PluginOrder;
+  /** Activations, metrics, estimators and regularizers the plugin contributes. */
+  readonly contributes?: PluginContributions;
+  /** Hooks on training events. */
+  readonly hooks?: PluginHooks;
+  /** Called once when the run is composed, in plugin order, before any event. */
+  setup?(ctx: PluginContext): void | Promise<void>;
+}
+
+/** A loss term added from code (a Regularizer's `lossTerm` becomes one of these). */
+export interface LossTerm {
+  /** Name in the logged loss breakdown. */
+  readonly name: string;
+  /** Weight over steps (constant 1 if absent). */
+  readonly weight?: Schedule;
+  /** Unweighted scalar loss, computed inside the gradient tape. */
+  compute(input: LossTermInput): tf.Scalar;
+}
+
+/** The narrow context a plugin gets in `setup` and in every hook. */
+export interface PluginContext {
+  /** Name of the plugin this context belongs to. */
+  readonly pluginName: string;
+  /** Makes a value available to other plugins under a typed token (once per token per run). */
+  provide<T>(token: Token<T>, value: T): void;
+  /** Gets a value provided under a token; throws E_TOKEN_MISSING if nobody provided it. */
+  get<T>(token: Token<T>): T;
+  /** Gets a value provided under a token, or undefined. */
+  tryGet<T>(token: Token<T>): T | undefined;
+  /** Adds a listener to an event, ordered like the plugin's own hooks. */
+  on<E extends EventName>(event: E, hook: Hook<E>): void;
+  /** Adds a loss term to every training step. */
+  addLossTerm(term: LossTerm): void;
+  /** Registers a step run when the run is disposed (in reverse order of registration). */
+  onDispose(fn: () => void | Promise<void>): void;
+  /** Builds an error attributed to this plugin (throw it). */
+  error(message: string, options?: { readonly fix?: string; readonly cause?: unknown; readonly event?: string; readonly step?: number }): PluginError;
+}
+
+/** Identity helper that gives a plugin object literal its type (no registration happens). */
+export function definePlugin<P extends Plugin>(plugin: P): P {
+  return plugin;
+}

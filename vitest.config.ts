@@ -1,0 +1,21 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript sources through the '@flatsparse/source' export
+// condition, so tests never need a build. One project per kind of suite; each backend gets its own.
+const source = '@flatsparse/source';
+
+export default defineConfig({
+  resolve: { conditions: [source, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [source, ...defaultServerConditions], externalConditions: [source] } },
+  test: {
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
+      { extends: true, test: { name: 'cross', include: ['test/*.test.ts'] } },
+      { extends: true, test: { name: 'backend-wasm', include: ['test/backend-wasm/**/*.test.ts'] } },
+    ],
+  },
+});
