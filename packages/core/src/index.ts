@@ -8,7 +8,8 @@ export * from './errors.js';
 export { createToken, type Token } from './token.js';
 export { interval, inInterval, maskInIntervals, type Interval } from './interval.js';
 export type { ActivationContext, ActivationFunction } from './activation-function.js';
-export type { MlpBlockInfo, ModelView } from './model.js';
+export type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpProbes, MlpTransform, ModelView, TrainableModel } from './model.js';
+export type { DataSplit, Dataset, TensorBatch } from './dataset.js';
 export type { MlpCapture } from './mlp-capture.js';
 export type { MetricValue, SparsityMetric } from './sparsity-metric.js';
 export type { EstimateCost, FlatnessEstimate, FlatnessEstimator, FlatnessInput, LossClosure } from './flatness-estimator.js';
@@ -37,3 +38,4 @@ export { BackendRegistry, safeAvailability, type BackendSelection, type SkippedB
 export { countTensors, withLeakCheck, withLeakCheckSync } from './tensor-leaks.js';
 export { CoreTokens } from './core-tokens.js';
 export { createRun, type Run, type RunOptions } from './composition-root.js';
+export { Rng } from './random.js';

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MlpCapture } from './mlp-capture.js';
 
 /** Where one MLP block's parameters live, by name in `ModelView.params`. */
 export interface MlpBlockInfo {
@@ -40,4 +41,57 @@ export interface ModelView {
    * 'modelBuilt'; the model disposes it with its other parameters.
    */
   addParam(name: string, initial: tf.Tensor, trainable?: boolean): tf.Variable;
+  /**
+   * Marks a parameter trainable or frozen (frozen ones get no gradient and no update). The paper's M2
+   * removes the LayerNorm shift by zeroing and freezing it.
+   */
+  setTrainable(name: string, trainable: boolean): void;
+  /**
+   * Adds a transform of one MLP block's input x ('input', before the key layer) or output z
+   * ('output', before the residual add); transforms run in the order added. Called from 'modelBuilt'.
+   */
+  addMlpTransform(blockIndex: number, stage: 'input' | 'output', transform: MlpTransform): void;
+}
+
+/** A transform of an MLP block's input or output, [B, T, d] -> [B, T, d], inside the gradient tape. */
+export type MlpTransform = (t: tf.Tensor, info: { readonly tokens: number; readonly step: number; readonly training: boolean }) => tf.Tensor;
+
+/** Options of one forward pass. */
+export interface ForwardOptions {
+  /** Training mode (dropout-free models differ only in what is captured). */
+  readonly training: boolean;
+  /** The optimisation step (passed to activations with ramps). */
+  readonly step: number;
+  /**
+   * Zero-valued probe tensors, one triple per MLP block, added as p' = p + probe.p, a' = sigma(p') + probe.a,
+   * z' = z + probe.z; the gradients of the loss with respect to them are dL/dp, dL/da and dL/dz.
+   */
+  readonly probes?: readonly MlpProbes[];
+}
+
+/** Zero-valued probes of one MLP block ([B, T, n], [B, T, n], [B, T, d]). */
+export interface MlpProbes {
+  readonly p: tf.Tensor;
+  readonly a: tf.Tensor;
+  readonly z: tf.Tensor;
+}
+
+/** Output of a forward pass: the model output and the forward captures of every MLP block. */
+export interface ForwardResult {
+  /** Logits ([B, classes] for the ViT, [B, T, vocab] for the GPT). */
+  readonly output: tf.Tensor;
+  /** Forward tensors of every MLP block (no gradients). */
+  readonly captures: readonly MlpCapture[];
+}
+
+/** A model the trainer can train: a ModelView plus forward, loss, probe shapes and disposal. */
+export interface TrainableModel extends ModelView {
+  /** Forward pass; call inside tf.tidy or a gradient closure. */
+  forward(inputs: tf.Tensor, options: ForwardOptions): ForwardResult;
+  /** Mean loss of a batch (cross-entropy with optional label smoothing). */
+  loss(output: tf.Tensor, targets: tf.Tensor, labelSmoothing?: number): tf.Scalar;
+  /** Shapes of the probes of each MLP block for a batch of these inputs. */
+  probeShapes(inputs: tf.Tensor): readonly { p: number[]; a: number[]; z: number[] }[];
+  /** Releases every parameter. */
+  dispose(): void;
 }

@@ -44,6 +44,8 @@ const pluginSchema = z
       .optional(),
     hooks: z.object(Object.fromEntries(EVENT_NAMES.map((e) => [e, hookSchema.optional()]))).optional(),
     setup: fn.optional(),
+    saveState: fn.optional(),
+    loadState: fn.optional(),
     options: z.unknown().optional(),
   })
   .strict();

@@ -62,6 +62,10 @@ export interface Plugin {
   readonly hooks?: PluginHooks;
   /** Called once when the run is composed, in plugin order, before any event. */
   setup?(ctx: PluginContext): void | Promise<void>;
+  /** Returns the plugin's state as JSON-serialisable data, written into every checkpoint. */
+  saveState?(): unknown;
+  /** Restores state written by `saveState` when a run resumes from a checkpoint (before 'modelBuilt'). */
+  loadState?(state: unknown): void;
 }
 
 /** A loss term added from code (a Regularizer's `lossTerm` becomes one of these). */

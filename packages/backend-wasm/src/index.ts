@@ -1,0 +1,2 @@
+/** @flatsparse/backend-wasm: the embedded default backend. Nothing is registered on import. */
+export { wasmBackend, type WasmBackendOptions } from './wasm-backend.js';

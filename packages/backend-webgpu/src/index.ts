@@ -1,0 +1,2 @@
+/** @flatsparse/backend-webgpu. Nothing is registered on import. */
+export { webgpuBackend, type WebgpuBackendOptions } from './webgpu-backend.js';
