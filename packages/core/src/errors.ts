@@ -24,7 +24,11 @@ export type ErrorCode =
   | 'E_TENSOR_LEAK'
   | 'E_NON_FINITE'
   | 'E_RUN_DISPOSED'
-  | 'E_CONFORMANCE';
+  | 'E_CONFORMANCE'
+  | 'E_SHAPE'
+  | 'E_DATA'
+  | 'E_CHECKPOINT'
+  | 'E_MODEL_CONFIG';
 
 /** Parts of a message: what happened, what was received and expected, and how to fix it. */
 export interface ErrorDetails {
@@ -278,5 +282,50 @@ export class ConformanceError extends FlatsparseError {
   constructor(caseName: string, what: string, fix = 'see the case in @flatsparse/core/testing for the reference it compares against.') {
     super('E_CONFORMANCE', `Conformance case '${caseName}' failed: ${what}`, { fix });
     this.caseName = caseName;
+  }
+}
+
+/** A tensor or array has the wrong shape (names the tensor, the shape received and the one expected). */
+export class ShapeError extends FlatsparseError {
+  constructor(what: string, received: readonly number[], expected: string, fix: string) {
+    super('E_SHAPE', `${what} has the wrong shape.`, { received, expected, fix });
+  }
+}
+
+/** A data set could not be loaded or is malformed (names the source). */
+export class DataError extends FlatsparseError {
+  readonly source: string;
+  constructor(source: string, what: string, details: ErrorDetails = {}) {
+    super('E_DATA', `Data source '${source}': ${what}`, details);
+    this.source = source;
+  }
+}
+
+/** A checkpoint could not be written or read (names the path). */
+export class CheckpointError extends FlatsparseError {
+  readonly path: string;
+  constructor(path: string, what: string, details: ErrorDetails = {}) {
+    super('E_CHECKPOINT', `Checkpoint '${path}': ${what}`, details);
+    this.path = path;
+  }
+}
+
+/** A model configuration is inconsistent (for example d not divisible by heads). */
+export class ModelConfigError extends FlatsparseError {
+  constructor(what: string, details: ErrorDetails = {}) {
+    super('E_MODEL_CONFIG', `Invalid model configuration: ${what}`, details);
+  }
+}
+
+/** A training step produced a non-finite loss or gradient; names the step and the last good checkpoint. */
+export class NonFiniteStepError extends FlatsparseError {
+  readonly step: number;
+  readonly lastCheckpoint: string | undefined;
+  constructor(step: number, what: string, lastCheckpoint: string | undefined) {
+    super('E_NON_FINITE', `Training stopped at step ${step}: ${what} is not finite (NaN or Infinity). Last good checkpoint: ${lastCheckpoint ?? 'none written yet'}.`, {
+      fix: 'lower the learning rate, enable gradient clipping (clipNorm), or check the data and any custom plugin for NaN; resume from the last checkpoint with --resume.',
+    });
+    this.step = step;
+    this.lastCheckpoint = lastCheckpoint;
   }
 }
