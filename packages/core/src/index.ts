@@ -39,3 +39,5 @@ export { countTensors, withLeakCheck, withLeakCheckSync } from './tensor-leaks.j
 export { CoreTokens } from './core-tokens.js';
 export { createRun, type Run, type RunOptions } from './composition-root.js';
 export { Rng } from './random.js';
+export { writeDirAtomic, writeFileAtomic } from './io/atomic-write.js';
+export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type StoredTensor } from './io/safetensors.js';

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+
+/**
+ * Writes a file so that readers see either the old content or the complete new one, never a partial
+ * file: the data goes to a temporary file in the same directory, is flushed to disk, then renamed
+ * over the target (rename is atomic within a file system).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Fills a directory atomically: `fill` writes into a temporary sibling directory, which is then
+ * renamed to `path` (replacing nothing: fails if `path` exists). A crash leaves only a '.tmp' sibling.
+ */
+export async function writeDirAtomic(path: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  await mkdir(tmp);
+  try {
+    await fill(tmp);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
