@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Availability, Backend } from './backend.js';
-import { BackendInvalidError, BackendUnavailableError, BackendUnknownError, PluginNameClashError } from './errors.js';
+import { BackendInvalidError, BackendUnavailableError, BackendUnknownError } from './errors.js';
 
 const fn = z.custom<() => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const backendSchema = z.object({
@@ -43,7 +43,7 @@ export class BackendRegistry {
       const issue = parsed.error.issues[0]!;
       throw new BackendInvalidError(label, `'${issue.path.join('.')}' ${issue.message}.`);
     }
-    if (this.byName.has(backend.name)) throw new PluginNameClashError(backend.name, 'a backend descriptor', 'another backend descriptor');
+    if (this.byName.has(backend.name)) throw new BackendInvalidError(backend.name, 'another backend descriptor has the same name; pass each backend once.');
     this.byName.set(backend.name, backend);
     return this;
   }

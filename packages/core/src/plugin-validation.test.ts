@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { PluginApiMismatchError, PluginInvalidError, PluginNameClashError, UnknownEventError } from './errors.js';
+import { validatePlugin, validatePlugins } from './plugin-validation.js';
+import { CORE_API_VERSION } from './version.js';
+
+const ok = { name: 'my-plugin', version: '1.2.3', apiVersion: '^0.1.0' };
+
+describe('validatePlugin', () => {
+  it('accepts a minimal plugin and one with hooks, order and contributions', () => {
+    expect(validatePlugin(ok)).toBe(ok);
+    const full = {
+      ...ok,
+      order: { before: ['x'], after: ['y'] },
+      hooks: { afterStep: () => undefined, end: { handler: () => undefined, order: 'post' } },
+      contributes: { regularizers: [{ name: 'r', project: () => undefined }] },
+      setup: () => undefined,
+    };
+    expect(validatePlugin(full)).toBe(full);
+  });
+
+  it('rejects a factory passed instead of the plugin object, saying to call it', () => {
+    expect(() => validatePlugin(() => ok, 'flatsparse-plugin-x')).toThrow(/call the factory/);
+  });
+
+  it('names the offending member and the received value', () => {
+    expect(() => validatePlugin({ ...ok, version: 'one' })).toThrow(PluginInvalidError);
+    expect(() => validatePlugin({ ...ok, version: 'one' })).toThrow(/'version' must be a semver version.*Received: "one"/);
+    expect(() => validatePlugin({ ...ok, hook: {} })).toThrow(/unknown keys|Unrecognized key/i);
+    expect(() => validatePlugin({ ...ok, contributes: { regularizers: [{ name: 'r' }] } })).toThrow(/needs lossTerm, project, or both/);
+    expect(() => validatePlugin({ ...ok, contributes: { activations: [{ name: 'a', apply: 1 }] } })).toThrow(/contributes\.activations\.0\.apply' must be a function/);
+    expect(() => validatePlugin({ ...ok, name: 'Has Spaces' })).toThrow(/npm-style name/);
+  });
+
+  it('rejects hooks on events outside the vocabulary, listing the known ones', () => {
+    const err = (() => {
+      try {
+        validatePlugin({ ...ok, hooks: { afterStpe: () => undefined } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UnknownEventError);
+    expect((err as Error).message).toMatch(/'afterStpe'.*afterStep/);
+  });
+
+  it('checks the core API range with semver', () => {
+    expect(() => validatePlugin({ ...ok, apiVersion: '^9.0.0' })).toThrow(PluginApiMismatchError);
+    expect(() => validatePlugin({ ...ok, apiVersion: '^9.0.0' })).toThrow(new RegExp(`this core is ${CORE_API_VERSION.replace(/\./g, '\\.')}`));
+    expect(() => validatePlugin({ ...ok, apiVersion: 'not a range' })).toThrow(/semver range/);
+    expect(validatePlugin({ ...ok, apiVersion: `>=${CORE_API_VERSION} <1` }).name).toBe('my-plugin');
+  });
+});
+
+describe('validatePlugins', () => {
+  it('names both sources of a name clash', () => {
+    expect(() => validatePlugins([ok, { ...ok }], ['pkg-a', './local/b.js'])).toThrow(PluginNameClashError);
+    expect(() => validatePlugins([ok, { ...ok }], ['pkg-a', './local/b.js'])).toThrow(/from pkg-a and from \.\/local\/b\.js/);
+  });
+});
