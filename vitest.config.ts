@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: { conditions: [source, ...defaultClientConditions] },
   ssr: { resolve: { conditions: [source, ...defaultServerConditions], externalConditions: [source] } },
   test: {
+    reporters: ['default', './vitest.summary-reporter.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
