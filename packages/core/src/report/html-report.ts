@@ -1,0 +1,67 @@
+import { esc, lineChart, type ChartSeries } from './svg-chart.js';
+import type { RunRecord } from './run-record.js';
+
+/** What a report shows besides the records. */
+export interface ReportInput {
+  readonly title: string;
+  /** Key facts shown in a table at the top (backend, model, data, seed, ...). */
+  readonly facts: Readonly<Record<string, string | number | boolean>>;
+  readonly records: readonly RunRecord[];
+  /** The resolved config, shown verbatim. */
+  readonly config?: unknown;
+}
+
+const FLATNESS = /(^|\.)(asK|asV|c0|c2|ratio)$/;
+
+/**
+ * A self-contained HTML report (inline SVG, no scripts, no network): loss and accuracy, then one
+ * chart per figure with the train and held-out means and the per-layer train values; flatness figures
+ * (AS_K, AS_V, c0, c2, the ratio) on log scales.
+ */
+export function renderReport(input: ReportInput): string {
+  const train = input.records.filter((r) => r.split === 'train');
+  const held = input.records.filter((r) => r.split === 'heldOut');
+  const charts: string[] = [];
+  charts.push(lineChart({ title: 'loss', series: [series('train', train, (r) => r.loss), series('held-out', held, (r) => r.loss)], yScale: 'auto' }));
+  if (held.some((r) => r.accuracy !== undefined)) charts.push(lineChart({ title: 'held-out accuracy', series: [series('held-out', held, (r) => r.accuracy)] }));
+  const names = [...new Set(input.records.flatMap((r) => Object.keys(r.figures)))].sort(byImportance);
+  for (const name of names) {
+    const layers = Math.max(0, ...train.map((r) => r.figures[name]?.perLayer.length ?? 0));
+    const s: ChartSeries[] = [series('train (mean)', train, (r) => r.figures[name]?.mean), series('inference (mean)', held, (r) => r.figures[name]?.mean)];
+    for (let l = 0; l < layers; l++) s.push({ ...series(`train layer ${l}`, train, (r) => r.figures[name]?.perLayer[l]), dashed: true });
+    charts.push(lineChart({ title: name, series: s, yScale: FLATNESS.test(name) ? 'log' : 'linear' }));
+  }
+  const last = (rs: readonly RunRecord[]) => rs[rs.length - 1];
+  const finalRows = names
+    .map((n) => `<tr><td>${esc(n)}</td><td>${fmt(last(train)?.figures[n]?.mean)}</td><td>${fmt(last(held)?.figures[n]?.mean)}</td></tr>`)
+    .join('');
+  const facts = Object.entries(input.facts).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}</style>
+</head><body>
+<h1>${esc(input.title)}</h1>
+<table>${facts}</table>
+<h2>Final values</h2>
+<table><tr><th>figure</th><th>train</th><th>inference (held-out)</th></tr>
+<tr><td>loss</td><td>${fmt(last(train)?.loss)}</td><td>${fmt(last(held)?.loss)}</td></tr>
+<tr><td>accuracy</td><td></td><td>${fmt(last(held)?.accuracy)}</td></tr>${finalRows}</table>
+<h2>Curves</h2>
+<div class="charts">${charts.join('\n')}</div>
+${input.config === undefined ? '' : `<h2>Resolved config</h2><pre>${esc(JSON.stringify(input.config, null, 2))}</pre>`}
+</body></html>
+`;
+}
+
+function series(name: string, records: readonly RunRecord[], pick: (r: RunRecord) => number | undefined): ChartSeries {
+  return { name, points: records.flatMap((r) => { const v = pick(r); return v === undefined ? [] : [[r.step, v] as const]; }) };
+}
+
+function byImportance(a: string, b: string): number {
+  const rank = (n: string) => (/sparsity/i.test(n) ? 0 : FLATNESS.test(n) ? 2 : 1);
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
+}

@@ -1,0 +1,53 @@
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderReport } from './html-report.js';
+import { RunDirectory } from './run-directory.js';
+import { recordsToCsv, type RunRecord } from './run-record.js';
+import { lineChart } from './svg-chart.js';
+
+const records: RunRecord[] = [
+  { step: 1, split: 'train', loss: 2.3, lr: 0.001, figures: { 'activation-sparsity.value': { mean: 0.5, perLayer: [0.4, 0.6] }, 'augmented-flatness.asK': { mean: 100, perLayer: [90, 110] } } },
+  { step: 2, split: 'train', loss: 1.9, lr: 0.001, figures: { 'activation-sparsity.value': { mean: 0.6, perLayer: [0.5, 0.7] }, 'augmented-flatness.asK': { mean: 1, perLayer: [0.5, 1.5] } }, lossTerms: { l1: 0.01 } },
+  { step: 2, split: 'heldOut', loss: 2.0, accuracy: 0.3, figures: { 'activation-sparsity.value': { mean: 0.55, perLayer: [0.5, 0.6] } } },
+];
+
+describe('run reports', () => {
+  it('writes CSV with one column per figure mean and layer, blanks where absent', () => {
+    const lines = recordsToCsv(records).trim().split('\n');
+    const header = lines[0]!.split(',');
+    expect(header).toContain('activation-sparsity.value.layer1');
+    expect(header).toContain('loss_term.l1');
+    const col = (row: number, name: string) => lines[row]!.split(',')[header.indexOf(name)];
+    expect(col(2, 'augmented-flatness.asK.layer0')).toBe('0.5');
+    expect(col(3, 'augmented-flatness.asK.mean')).toBe('');
+    expect(col(3, 'accuracy')).toBe('0.3');
+    expect(lines).toHaveLength(4);
+  });
+
+  it('draws log scales only for positive data and says when a chart has no data', () => {
+    expect(lineChart({ title: 't', series: [{ name: 'a', points: [[0, 1], [1, 1000]] }], yScale: 'auto' })).toContain('log scale');
+    expect(lineChart({ title: 't', series: [{ name: 'a', points: [[0, -1], [1, 1000]] }], yScale: 'log' })).not.toContain('log scale');
+    expect(lineChart({ title: 't', series: [{ name: 'a', points: [[0, Number.NaN]] }] })).toContain('no data');
+  });
+
+  it('renders a self-contained page with one chart per figure and escapes text', () => {
+    const html = renderReport({ title: 'run <1>', facts: { backend: 'wasm' }, records, config: { a: '<b>' } });
+    expect(html).toContain('run &lt;1&gt;');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect((html.match(/<svg /g) ?? []).length).toBe(4);
+    expect(html.indexOf('activation-sparsity.value')).toBeLessThan(html.indexOf('augmented-flatness.asK'));
+  });
+
+  it('writes the run directory files atomically', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'fs-run-')), 'run');
+    const run = new RunDirectory(dir, { title: 'x', facts: { seed: 1 }, config: { steps: 2 } });
+    await run.init();
+    for (const r of records) run.add(r);
+    await run.flush();
+    expect((await readdir(dir)).sort()).toEqual(['config.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'run.json']);
+    const jsonl = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl).toEqual(records);
+  });
+});
