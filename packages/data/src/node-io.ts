@@ -1,0 +1,69 @@
+import { DataError } from '@flatsparse/core';
+
+/**
+ * Node-only helpers, imported lazily so that importing @flatsparse/data has no side effects and
+ * does not pull Node built-ins into a browser bundle until a loader that needs them is called.
+ */
+
+/** Reads a whole file as bytes; a missing, unreadable or directory path throws a DataError naming it. */
+export async function readBytes(path: string, source: string): Promise<Uint8Array> {
+  const { readFile } = await nodeBuiltin(() => import('node:fs/promises'), source);
+  try {
+    const buffer = await readFile(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    const what =
+      code === 'ENOENT' ? `the file '${path}' does not exist.`
+      : code === 'EISDIR' ? `'${path}' is a directory, not a file.`
+      : code === 'EACCES' ? `the file '${path}' cannot be read (permission denied).`
+      : `the file '${path}' cannot be read (${code ?? 'unknown error'}).`;
+    throw new DataError(source, what, {
+      received: path,
+      expected: 'a readable file',
+      fix: 'check the path (relative paths are resolved from the current working directory) and its permissions.',
+      cause,
+    });
+  }
+}
+
+/** Loads a CommonJS package installed next to @flatsparse/data; throws a DataError saying how to install it. */
+export async function requirePackage<T>(specifier: string, source: string, install: string): Promise<T> {
+  const { createRequire } = await nodeBuiltin(() => import('node:module'), source);
+  const require = createRequire(import.meta.url);
+  try {
+    return require(specifier) as T;
+  } catch (cause) {
+    throw new DataError(source, `the package '${specifier}' is not installed or cannot be loaded.`, {
+      received: cause instanceof Error ? cause.message.split('\n')[0] : cause,
+      expected: `'${specifier}' resolvable from @flatsparse/data`,
+      fix: `install it: ${install}`,
+      cause,
+    });
+  }
+}
+
+/** Resolves a file inside an installed package (for data files a package ships). */
+export async function resolvePackageFile(specifier: string, source: string, install: string): Promise<string> {
+  const { createRequire } = await nodeBuiltin(() => import('node:module'), source);
+  try {
+    return createRequire(import.meta.url).resolve(specifier);
+  } catch (cause) {
+    throw new DataError(source, `cannot find '${specifier}': the package is not installed or is a different version.`, {
+      received: cause instanceof Error ? cause.message.split('\n')[0] : cause,
+      fix: `install it: ${install}`,
+      cause,
+    });
+  }
+}
+
+async function nodeBuiltin<T>(load: () => Promise<T>, source: string): Promise<T> {
+  try {
+    return await load();
+  } catch (cause) {
+    throw new DataError(source, 'this loader reads files and needs Node.js (node:fs, node:module are unavailable here).', {
+      fix: 'run it under Node.js 20+, or build the data set in the browser with imageArrayDataset({ inputs, labels }) from typed arrays.',
+      cause,
+    });
+  }
+}
