@@ -41,3 +41,4 @@ export { createRun, type Run, type RunOptions } from './composition-root.js';
 export { Rng } from './random.js';
 export { writeDirAtomic, writeFileAtomic } from './io/atomic-write.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type StoredTensor } from './io/safetensors.js';
+export { registerGradients } from './gradients.js';

@@ -12,7 +12,10 @@ describe('validatePlugin', () => {
       ...ok,
       order: { before: ['x'], after: ['y'] },
       hooks: { afterStep: () => undefined, end: { handler: () => undefined, order: 'post' } },
-      contributes: { regularizers: [{ name: 'r', project: () => undefined }] },
+      contributes: {
+        regularizers: [{ name: 'r', project: () => undefined }],
+        activations: [{ name: 'a', apply: () => undefined, derivative: () => undefined, flatRegions: [{ lo: -Infinity, hi: 0 }], restRegions: [{ lo: 0, hi: 0 }] }],
+      },
       setup: () => undefined,
     };
     expect(validatePlugin(full)).toBe(full);
@@ -29,6 +32,9 @@ describe('validatePlugin', () => {
     expect(() => validatePlugin({ ...ok, contributes: { regularizers: [{ name: 'r' }] } })).toThrow(/needs lossTerm, project, or both/);
     expect(() => validatePlugin({ ...ok, contributes: { activations: [{ name: 'a', apply: 1 }] } })).toThrow(/contributes\.activations\.0\.apply' must be a function/);
     expect(() => validatePlugin({ ...ok, name: 'Has Spaces' })).toThrow(/npm-style name/);
+    const interval = (lo: number, hi: number) => ({ ...ok, contributes: { activations: [{ name: 'a', apply: () => 0, derivative: () => 0, flatRegions: [{ lo, hi }], restRegions: [] }] } });
+    expect(() => validatePlugin(interval(1, 0))).toThrow(/lo must be <= hi/);
+    expect(() => validatePlugin(interval(Number.NaN, 0))).toThrow(PluginInvalidError);
   });
 
   it('rejects hooks on events outside the vocabulary, listing the known ones', () => {

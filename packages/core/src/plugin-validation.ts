@@ -7,8 +7,10 @@ import { CORE_API_VERSION } from './version.js';
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const named = { name: z.string().min(1, 'must be a non-empty string') };
+// Interval ends may be infinite (flat region (-inf, 0]); zod's number() rejects Infinity, so allow it explicitly.
+const endpoint = z.union([z.number(), z.literal([Infinity, -Infinity])]);
 const intervalSchema = z
-  .object({ lo: z.number(), hi: z.number(), loClosed: z.boolean().optional(), hiClosed: z.boolean().optional() })
+  .object({ lo: endpoint, hi: endpoint, loClosed: z.boolean().optional(), hiClosed: z.boolean().optional() })
   .refine((iv) => iv.lo <= iv.hi, { message: 'lo must be <= hi' });
 const activationSchema = z.object({
   ...named,

@@ -1,2 +1,32 @@
 /** @flatsparse/plugins: built-in plugins, written against the public plugin API. Nothing registers on import. */
-export {};
+export { BUILTIN_API_RANGE, BUILTIN_PLUGIN_VERSION } from './plugin-meta.js';
+export { builtinPlugins, createBuiltinPlugin, type BuiltinPlugin, type BuiltinPluginKind } from './catalog.js';
+
+export { erf, normalCdf, normalDensity } from './activations/erf.js';
+export { relu, reluActivation, type ReluOptions } from './activations/relu.js';
+export { gelu, geluActivation, type GeluOptions } from './activations/gelu.js';
+export { silu, siluActivation, type SiluOptions } from './activations/silu.js';
+export { squaredRelu, squaredReluActivation, type SquaredReluOptions } from './activations/squared-relu.js';
+export { shiftedRelu, shiftedReluActivation, type ShiftedReluOptions } from './activations/shifted-relu.js';
+export {
+  S_SHAPED_HALF_WIDTH,
+  sShapedSquaredRelu,
+  sShapedSquaredReluActivation,
+  type SShapedSquaredReluOptions,
+} from './activations/s-shaped-squared-relu.js';
+
+export { activationSparsity, activationSparsityMetric, activationSparsityOf, type ActivationSparsityOptions } from './metrics/activation-sparsity.js';
+export { derivativeSparsity, derivativeSparsityMetric, derivativeSparsityOf, type DerivativeSparsityOptions } from './metrics/derivative-sparsity.js';
+export { deadNeurons, deadNeuronsMetric, deadNeuronsOf, type DeadNeuronsOptions } from './metrics/dead-neurons.js';
+export { topkSparsity, topkSparsityMetric, topkSparsityOf, type TopkSparsityOptions } from './metrics/topk-sparsity.js';
+
+export {
+  augmentedFlatness,
+  augmentedFlatnessMetric,
+  augmentedFlatnessOf,
+  type AugmentedFlatnessFigures,
+  type AugmentedFlatnessOptions,
+} from './flatness/augmented-flatness.js';
+
+export { prosparseSchedule, weightSchedule, type ProsparseStage, type WeightScheduleSpec } from './regularizers/weight-schedule.js';
+export { l1Activation, l1ActivationLoss, l1ActivationRegularizer, type L1ActivationOptions } from './regularizers/l1-activation.js';

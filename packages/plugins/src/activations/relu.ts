@@ -1,0 +1,24 @@
+import { interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { parseOptions } from '../options.js';
+import { builtinPlugin } from '../plugin-meta.js';
+
+/** ReLU, max(x, 0): flat on (-inf, 0] (the gradient at the kink is 0, as in tf.relu), at rest at 0. */
+export const reluActivation: ActivationFunction = Object.freeze({
+  name: 'relu',
+  apply: (x: tf.Tensor) => tf.relu(x),
+  derivative: (x: tf.Tensor) => tf.tidy(() => tf.cast(tf.greater(x, 0), 'float32')),
+  flatRegions: Object.freeze([interval(-Infinity, 0, false, true)]),
+  restRegions: Object.freeze([interval(0, 0)]),
+  reference: (x: number) => Math.max(x, 0),
+});
+
+/** ReLU takes no options. */
+export type ReluOptions = Record<string, never>;
+
+/** Plugin 'relu': contributes the activation 'relu'. */
+export function relu(options: ReluOptions = {}): Plugin {
+  parseOptions('relu', z.strictObject({}), options, '{} (no options)');
+  return builtinPlugin('relu', { activations: [reluActivation] });
+}

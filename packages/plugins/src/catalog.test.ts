@@ -1,0 +1,91 @@
+import { ConfigError, PluginInvalidError, validatePlugin, validatePlugins } from '@flatsparse/core';
+import { describe, expect, it } from 'vitest';
+import { builtinPlugins, createBuiltinPlugin } from './catalog.js';
+
+// Options that make every factory succeed (l1-activation requires a weight).
+const OPTIONS: Readonly<Record<string, unknown>> = { 'l1-activation': { weight: 1e-3 } };
+const KIND_TO_KEY = { activation: 'activations', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators' } as const;
+
+describe('builtinPlugins catalog', () => {
+  it('lists the standard plugins', () => {
+    expect([...builtinPlugins.keys()].sort()).toEqual(
+      [
+        'activation-sparsity', 'augmented-flatness', 'dead-neurons', 'derivative-sparsity', 'gelu', 'l1-activation',
+        'relu', 's-shaped-squared-relu', 'shifted-relu', 'silu', 'squared-relu', 'topk-sparsity',
+      ].sort(),
+    );
+  });
+
+  it.each([...builtinPlugins.entries()])("'%s' builds a valid plugin named after its entry, contributing its kind", (name, entry) => {
+    const plugin = validatePlugin(entry.factory(OPTIONS[name]));
+    expect(plugin.name).toBe(name);
+    expect(plugin.version).toBe('0.1.0');
+    expect(plugin.apiVersion).toBe('^0.1.0');
+    const contributes = plugin.contributes ?? {};
+    const contributed = contributes[KIND_TO_KEY[entry.kind]] ?? [];
+    expect(contributed.map((c) => c.name)).toEqual([entry.contribution]);
+    expect(Object.keys(contributes)).toEqual([KIND_TO_KEY[entry.kind]]);
+    expect(entry.description.length).toBeGreaterThan(10);
+  });
+
+  it('all plugins can share one pipeline (unique names)', () => {
+    const plugins = [...builtinPlugins.entries()].map(([name, entry]) => entry.factory(OPTIONS[name]));
+    expect(validatePlugins(plugins)).toHaveLength(builtinPlugins.size);
+  });
+
+  it('createBuiltinPlugin creates by name and rejects unknown names with E_CONFIG_INVALID', () => {
+    expect(createBuiltinPlugin('shifted-relu', { sx: 1.6, sy: -1.6 }).name).toBe('shifted-relu');
+    const err = (() => {
+      try {
+        createBuiltinPlugin('reluu', {}, 'plugins[2].name');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('E_CONFIG_INVALID');
+    expect((err as ConfigError).path).toBe('plugins[2].name');
+    expect((err as Error).message).toContain("'reluu'");
+    expect((err as Error).message).toContain('one of relu, gelu');
+  });
+});
+
+describe('option validation at the factory boundary', () => {
+  const bad: readonly [string, unknown, string][] = [
+    ['relu', { slope: 0.1 }, 'slope'],
+    ['gelu', { approximate: 'fast' }, 'approximate'],
+    ['shifted-relu', { sx: '1.6' }, 'sx'],
+    ['s-shaped-squared-relu', { sy: Number.NaN }, 'sy'],
+    ['activation-sparsity', { threshold: -1 }, 'threshold'],
+    ['dead-neurons', { threshold: 'small' }, 'threshold'],
+    ['topk-sparsity', { mass: 0 }, 'mass'],
+    ['topk-sparsity', { mass: 1.5 }, 'mass'],
+    ['augmented-flatness', { samples: 3 }, 'samples'],
+    ['l1-activation', {}, 'weight'],
+    ['l1-activation', { weight: -1 }, 'weight'],
+    ['l1-activation', { weight: 1, schedule: { kind: 'cosine' } }, 'schedule.kind'],
+    ['l1-activation', { weight: 1, schedule: { kind: 'linear', steps: 0 } }, 'schedule.steps'],
+    ['l1-activation', { weight: 1, schedule: { kind: 'prosparse', stages: [] } }, 'schedule.stages'],
+    ['l1-activation', { weight: 1, schedule: { kind: 'prosparse', stages: [{ steps: -3, value: 1 }] } }, 'schedule.stages.0.steps'],
+  ];
+
+  it.each(bad)("'%s' rejects %j, naming '%s'", (name, options, option) => {
+    let caught: unknown;
+    try {
+      builtinPlugins.get(name)!.factory(options);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(PluginInvalidError);
+    const err = caught as PluginInvalidError;
+    expect(err.code).toBe('E_PLUGIN_INVALID');
+    expect(err.plugin).toBe(name);
+    expect(err.message).toContain(`'${option}'`);
+    expect(err.fix).toBeTruthy();
+  });
+
+  it('accepts undefined options and fills defaults', () => {
+    expect(() => builtinPlugins.get('topk-sparsity')!.factory(undefined)).not.toThrow();
+    expect(() => builtinPlugins.get('gelu')!.factory({ approximate: 'tanh' })).not.toThrow();
+  });
+});

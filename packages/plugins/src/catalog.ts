@@ -1,0 +1,70 @@
+import { ConfigError, type Plugin } from '@flatsparse/core';
+import { gelu, type GeluOptions } from './activations/gelu.js';
+import { relu } from './activations/relu.js';
+import { sShapedSquaredRelu, type SShapedSquaredReluOptions } from './activations/s-shaped-squared-relu.js';
+import { shiftedRelu, type ShiftedReluOptions } from './activations/shifted-relu.js';
+import { silu } from './activations/silu.js';
+import { squaredRelu } from './activations/squared-relu.js';
+import { augmentedFlatness } from './flatness/augmented-flatness.js';
+import { activationSparsity, type ActivationSparsityOptions } from './metrics/activation-sparsity.js';
+import { deadNeurons, type DeadNeuronsOptions } from './metrics/dead-neurons.js';
+import { derivativeSparsity } from './metrics/derivative-sparsity.js';
+import { topkSparsity, type TopkSparsityOptions } from './metrics/topk-sparsity.js';
+import { l1Activation, type L1ActivationOptions } from './regularizers/l1-activation.js';
+
+/** What a built-in plugin adds to a pipeline. */
+export type BuiltinPluginKind = 'activation' | 'metric' | 'regularizer' | 'estimator';
+
+/** A catalog entry: the factory (which validates its options), a one-line description and the kind. */
+export interface BuiltinPlugin {
+  /** Creates the plugin; throws E_PLUGIN_INVALID for bad options. */
+  readonly factory: (options: unknown) => Plugin;
+  /** One line for listings (`flatsparse plugins`). */
+  readonly description: string;
+  /** What the plugin contributes. */
+  readonly kind: BuiltinPluginKind;
+  /** Name of the contribution in configs and figure names (for example 'activationSparsity'). */
+  readonly contribution: string;
+}
+
+/** One entry; the factories validate `unknown` options with zod, so the cast only meets their typed signatures. */
+function entry<O>(kind: BuiltinPluginKind, contribution: string, factory: (options: O) => Plugin, description: string): BuiltinPlugin {
+  return Object.freeze({ kind, contribution, description, factory: (options: unknown) => factory(options as O) });
+}
+
+const entries: readonly (readonly [string, BuiltinPlugin])[] = [
+  ['relu', entry('activation', 'relu', relu, 'ReLU, max(x, 0); flat on (-inf, 0].')],
+  ['gelu', entry<GeluOptions>('activation', 'gelu', gelu, "GELU, x Phi(x) (exact erf form; approximate: 'tanh' for the tanh form).")],
+  ['silu', entry('activation', 'silu', silu, 'SiLU / swish, x sigmoid(x); no flat region.')],
+  ['squared-relu', entry('activation', 'squaredRelu', squaredRelu, 'Squared ReLU, relu(x)^2; flat on (-inf, 0].')],
+  ['shifted-relu', entry<ShiftedReluOptions>('activation', 'shiftedRelu', shiftedRelu, 'Shifted ReLU, relu(x - sx) + sy; flat on (-inf, sx], at rest at sy.')],
+  [
+    's-shaped-squared-relu',
+    entry<SShapedSquaredReluOptions>('activation', 'sShapedSquaredRelu', sShapedSquaredRelu, 'S-shaped squared ReLU of the stability study; flat on [sx - 1.5, sx + 1.5], at rest at sy.'),
+  ],
+  [
+    'activation-sparsity',
+    entry<ActivationSparsityOptions>('metric', 'activationSparsity', activationSparsity, 'Fraction of activations within threshold (1e-6) of the rest value.'),
+  ],
+  ['derivative-sparsity', entry('metric', 'derivativeSparsity', derivativeSparsity, "Fraction of pre-activations in the activation's flat regions (sigma' = 0).")],
+  ['dead-neurons', entry<DeadNeuronsOptions>('metric', 'deadNeurons', deadNeurons, 'Fraction of neurons inactive on every token of the batch.')],
+  ['topk-sparsity', entry<TopkSparsityOptions>('metric', 'topkSparsity', topkSparsity, "1 - mean(k)/n, k = fewest entries holding `mass` (0.99) of a token's L1 mass.")],
+  ['augmented-flatness', entry('metric', 'augmentedFlatness', augmentedFlatness, 'AS_K, AS_V, c0, c2, density and the identity self-check (needs gradients).')],
+  ['l1-activation', entry<L1ActivationOptions>('regularizer', 'l1Activation', l1Activation, 'L1 penalty mean |a| with a constant, linear or ProSparse weight schedule.')],
+];
+
+/** Every built-in plugin by its config name (equal to the plugin's `name`), read-only. */
+export const builtinPlugins: ReadonlyMap<string, BuiltinPlugin> = new Map(entries);
+
+/** Creates a built-in plugin by config name; throws E_CONFIG_INVALID (at `path`) for an unknown name. */
+export function createBuiltinPlugin(name: string, options?: unknown, path = 'plugins'): Plugin {
+  const entry = builtinPlugins.get(name);
+  if (!entry) {
+    throw new ConfigError(path, `unknown built-in plugin '${name}'.`, {
+      received: name,
+      expected: `one of ${[...builtinPlugins.keys()].join(', ')}`,
+      fix: 'check the spelling, or pass a third-party plugin object instead of a name.',
+    });
+  }
+  return entry.factory(options);
+}

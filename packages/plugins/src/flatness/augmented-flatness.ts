@@ -1,0 +1,73 @@
+import { PluginError, ShapeError, maskInIntervals, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { parseOptions } from '../options.js';
+import { builtinPlugin } from '../plugin-meta.js';
+
+/** The figures of augmented flatness for one MLP block (scalar tensors on the device). */
+export interface AugmentedFlatnessFigures {
+  /** AS_K: mean over samples of sum over tokens of ||eta_t||^2 ||x_t||^2 (key layer). */
+  readonly asK: tf.Scalar;
+  /** AS_V: mean over samples of sum over tokens of ||G_t||^2 ||a_t||^2 (value layer). */
+  readonly asV: tf.Scalar;
+  /** L0 coefficient: mean over entries with sigma'(p) != 0 of sigma'(p)^2 g^2 ||x_t||^2 (0 if there are none). */
+  readonly c0: tf.Scalar;
+  /** L2 coefficient: mean over tokens of ||G_t||^2. */
+  readonly c2: tf.Scalar;
+  /** Derivative density: fraction of entries of p outside the flat regions (sigma'(p) != 0). */
+  readonly density: tf.Scalar;
+  /** Density given by the identity, (B AS_K) / (B T n c0) (0 if c0 = 0). */
+  readonly identityDensity: tf.Scalar;
+  /** |identityDensity - density| / density: ~float precision whenever dp = sigma'(p) da (0 if density = 0). */
+  readonly identityError: tf.Scalar;
+  /** The paper's ratio AS_K / c0 (0 if c0 = 0). */
+  readonly ratio: tf.Scalar;
+}
+
+/** Augmented flatness takes no options. */
+export type AugmentedFlatnessOptions = Record<string, never>;
+
+const PLUGIN = 'augmented-flatness';
+
+/**
+ * Augmented flatness and its denominator for one MLP block (spec sections 2-3), all on the device
+ * from the captured forward tensors x, p, a and gradients dp = eta, da = g, dz = G. Throws
+ * E_PLUGIN_HOOK if the capture has no gradients and E_SHAPE if a tensor is not [B, T, *].
+ */
+export function augmentedFlatnessOf(capture: MlpCapture): AugmentedFlatnessFigures {
+  const { x, p, a, dp, da, dz, activation } = capture;
+  if (!dp || !da || !dz) {
+    throw new PluginError(PLUGIN, 'compute', undefined, new Error('the capture has no gradients (dp, da, dz)'), 'compute augmented flatness after a backward pass (the metric declares needsGradients: true).');
+  }
+  for (const [label, t] of [['x', x], ['p', p], ['a', a], ['dp', dp], ['da', da], ['dz', dz]] as const) {
+    if (t.rank !== 3) throw new ShapeError(`capture.${label}`, t.shape, '[B, T, width]', 'pass per-token tensors of rank 3 (batch, tokens, width).');
+  }
+  const [B = 1, T = 1, n = 1] = p.shape;
+  return tf.tidy(() => {
+    const xNorm2 = tf.sum(tf.square(x), -1); // [B, T]
+    const gNorm2 = tf.sum(tf.square(dz), -1); // ||G_t||^2, [B, T]
+    const asK = tf.div(tf.sum(tf.mul(tf.sum(tf.square(dp), -1), xNorm2)), B) as tf.Scalar;
+    const asV = tf.div(tf.sum(tf.mul(gNorm2, tf.sum(tf.square(a), -1))), B) as tf.Scalar;
+    const active = tf.cast(tf.logicalNot(maskInIntervals(p, activation.flatRegions)), 'float32');
+    const slope = activation.derivative(p);
+    const weighted = tf.mul(tf.mul(tf.square(slope), tf.square(da)), tf.expandDims(xNorm2, -1));
+    const c0 = tf.divNoNan(tf.sum(tf.mul(weighted, active)), tf.sum(active)) as tf.Scalar;
+    const c2 = tf.mean(gNorm2) as tf.Scalar;
+    const density = tf.mean(active) as tf.Scalar;
+    const identityDensity = tf.divNoNan(asK, tf.mul(c0, T * n)) as tf.Scalar;
+    const identityError = tf.divNoNan(tf.abs(tf.sub(identityDensity, density)), density) as tf.Scalar;
+    const ratio = tf.divNoNan(asK, c0) as tf.Scalar;
+    return { asK, asV, c0, c2, density, identityDensity, identityError, ratio };
+  });
+}
+
+/** The metric 'augmentedFlatness' (needs gradients) with the figures of AugmentedFlatnessFigures. */
+export function augmentedFlatnessMetric(options: AugmentedFlatnessOptions = {}): SparsityMetric {
+  parseOptions(PLUGIN, z.strictObject({}), options, '{} (no options)');
+  return Object.freeze({ name: 'augmentedFlatness', needsGradients: true, compute: (capture: MlpCapture) => ({ ...augmentedFlatnessOf(capture) }) });
+}
+
+/** Plugin 'augmented-flatness': contributes the metric 'augmentedFlatness'. */
+export function augmentedFlatness(options: AugmentedFlatnessOptions = {}): Plugin {
+  return builtinPlugin(PLUGIN, { metrics: [augmentedFlatnessMetric(options)] });
+}

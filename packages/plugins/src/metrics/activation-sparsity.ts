@@ -1,0 +1,36 @@
+import { maskInIntervals, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { parseOptions } from '../options.js';
+import { builtinPlugin } from '../plugin-meta.js';
+
+/** Options of activation sparsity. */
+export interface ActivationSparsityOptions {
+  /** Distance to a rest region within which an output counts as inactive (default 1e-6, spec section 3). */
+  readonly threshold?: number;
+}
+
+const schema = z.strictObject({ threshold: z.number().nonnegative().default(1e-6) });
+const EXPECTED = '{ threshold?: number >= 0 }';
+
+/**
+ * Fraction of the entries of `a` lying within `threshold` of any rest region (for ReLU: |a| <= 1e-6),
+ * as a scalar tensor on the device. 0 when the activation declares no rest region.
+ */
+export function activationSparsityOf(a: tf.Tensor, restRegions: readonly Interval[], threshold = 1e-6): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.cast(maskInIntervals(a, restRegions, threshold), 'float32')) as tf.Scalar);
+}
+
+/** The metric 'activationSparsity' with the figure { value }, from the forward pass only. */
+export function activationSparsityMetric(options: ActivationSparsityOptions = {}): SparsityMetric {
+  const { threshold } = parseOptions('activation-sparsity', schema, options, EXPECTED);
+  return Object.freeze({
+    name: 'activationSparsity',
+    compute: (capture: MlpCapture) => ({ value: activationSparsityOf(capture.a, capture.activation.restRegions, threshold) }),
+  });
+}
+
+/** Plugin 'activation-sparsity': contributes the metric 'activationSparsity'. */
+export function activationSparsity(options: ActivationSparsityOptions = {}): Plugin {
+  return builtinPlugin('activation-sparsity', { metrics: [activationSparsityMetric(options)] });
+}

@@ -1,0 +1,30 @@
+import { maskInIntervals, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { parseOptions } from '../options.js';
+import { builtinPlugin } from '../plugin-meta.js';
+
+/** Derivative sparsity takes no options. */
+export type DerivativeSparsityOptions = Record<string, never>;
+
+/**
+ * Fraction of the entries of the pre-activation `p` inside the activation's flat regions, where
+ * sigma'(p) = 0 (spec section 3), as a scalar tensor on the device. 0 when there is no flat region.
+ */
+export function derivativeSparsityOf(p: tf.Tensor, flatRegions: readonly Interval[]): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.cast(maskInIntervals(p, flatRegions), 'float32')) as tf.Scalar);
+}
+
+/** The metric 'derivativeSparsity' with the figure { value }, from the forward pass only. */
+export function derivativeSparsityMetric(options: DerivativeSparsityOptions = {}): SparsityMetric {
+  parseOptions('derivative-sparsity', z.strictObject({}), options, '{} (no options)');
+  return Object.freeze({
+    name: 'derivativeSparsity',
+    compute: (capture: MlpCapture) => ({ value: derivativeSparsityOf(capture.p, capture.activation.flatRegions) }),
+  });
+}
+
+/** Plugin 'derivative-sparsity': contributes the metric 'derivativeSparsity'. */
+export function derivativeSparsity(options: DerivativeSparsityOptions = {}): Plugin {
+  return builtinPlugin('derivative-sparsity', { metrics: [derivativeSparsityMetric(options)] });
+}
