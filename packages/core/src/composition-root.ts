@@ -5,6 +5,7 @@ import { CoreTokens } from './core-tokens.js';
 import { BackendInitError, TokenDuplicateError } from './errors.js';
 import { PluginHost } from './plugin-host.js';
 import { validatePlugins } from './plugin-validation.js';
+import type { Plugin } from './plugin.js';
 import type { Token } from './token.js';
 import type { TokenStore } from './token-store.js';
 
@@ -15,7 +16,7 @@ export interface RunOptions {
   /** 'auto' (default) or a backend name. */
   readonly backend?: string;
   /** Plugin objects (validated before anything else happens). */
-  readonly plugins?: readonly unknown[];
+  readonly plugins?: readonly Plugin[];
   /** Where each plugin came from (package name or path), used in error messages. */
   readonly pluginSources?: readonly string[];
   /** Seed of the run (default 0). */

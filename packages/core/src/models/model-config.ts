@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { ModelConfigError } from '../errors.js';
+
+const positiveInt = z.number().int().positive();
+
+/** Sizes shared by both models: width d, depth, heads, MLP width n, LayerNorm epsilon, init std. */
+const transformerShape = {
+  d: positiveInt,
+  depth: positiveInt,
+  heads: positiveInt,
+  mlpWidth: positiveInt,
+  initStd: z.number().positive().finite().default(0.02),
+};
+
+type Issue = { path: PropertyKey[]; message: string; input?: unknown };
+type Ctx = { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void };
+
+function checkHeads(cfg: { d: number; heads: number }, ctx: Ctx): void {
+  if (cfg.d % cfg.heads !== 0) ctx.addIssue({ code: 'custom', path: ['heads'], message: `must divide d (${cfg.d})`, input: cfg.heads });
+}
+
+const vitSchema = z
+  .object({
+    imageSize: z.tuple([positiveInt, positiveInt]),
+    channels: positiveInt,
+    patch: positiveInt,
+    classes: z.number().int().min(2),
+    lnEps: z.number().positive().finite().default(1e-6),
+    ...transformerShape,
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    checkHeads(cfg, ctx);
+    cfg.imageSize.forEach((size, axis) => {
+      if (size % cfg.patch !== 0) ctx.addIssue({ code: 'custom', path: ['patch'], message: `must divide imageSize[${axis}] (${size})`, input: cfg.patch });
+    });
+  });
+
+const gptSchema = z
+  .object({
+    vocab: z.number().int().min(2).default(256),
+    seqLen: positiveInt,
+    tiedHead: z.boolean().default(true),
+    lnEps: z.number().positive().finite().default(1e-5),
+    ...transformerShape,
+  })
+  .strict()
+  .superRefine(checkHeads);
+
+/** Configuration of the ViT (defaults applied). */
+export type VitConfig = z.output<typeof vitSchema>;
+/** What users pass to createVit (lnEps and initStd optional). */
+export type VitConfigInput = z.input<typeof vitSchema>;
+/** Configuration of the GPT (defaults applied). */
+export type GptConfig = z.output<typeof gptSchema>;
+/** What users pass to createGpt (vocab, tiedHead, lnEps and initStd optional). */
+export type GptConfigInput = z.input<typeof gptSchema>;
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, kind: string): T {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as Issue & { keys?: string[] };
+  const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
+  const key = issue.keys?.[0] ?? path;
+  const type = kind === 'vit' ? 'VitConfig' : 'GptConfig';
+  throw new ModelConfigError(`${kind} config key '${key || '(root)'}': ${issue.keys ? 'unknown key' : issue.message}.`, {
+    received: issue.keys ? issue.keys : issue.input,
+    fix: issue.keys ? `remove '${key}' (the ${type} type lists every key).` : `set '${key}' to a valid value (the ${type} type lists every key and its default).`,
+  });
+}
+
+/** Validates a ViT config (defaults applied); throws ModelConfigError naming the offending key. */
+export function parseVitConfig(value: unknown): VitConfig {
+  return parse(vitSchema, value, 'vit');
+}
+
+/** Validates a GPT config (defaults applied); throws ModelConfigError naming the offending key. */
+export function parseGptConfig(value: unknown): GptConfig {
+  return parse(gptSchema, value, 'gpt');
+}
