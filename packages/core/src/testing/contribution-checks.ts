@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ActivationFunction } from '../activation-function.js';
+import type { FlatnessEstimator } from '../flatness-estimator.js';
+import type { MlpCapture } from '../mlp-capture.js';
+import { PluginHost } from '../plugin-host.js';
+import type { Plugin } from '../plugin.js';
+import type { Regularizer } from '../regularizer.js';
+import type { SparsityMetric } from '../sparsity-metric.js';
+import { countTensors } from '../tensor-leaks.js';
+import { fakeCaptures, reluForTests } from './fixtures.js';
+import { payloadFixtures } from './plugin-harness.js';
+import type { PluginConformanceOptions } from './plugin-types.js';
+
+type Outcome = { passed: boolean; detail: string };
+
+function outcome(problems: string[], notes: string[], leaked: number, what: string): Outcome {
+  if (leaked > 0) problems.push(`${what} leaked ${leaked} tensor(s)`);
+  return { passed: problems.length === 0, detail: (problems.length ? problems : notes).join('; ') };
+}
+
+/** Reads a record of tensors, checking that each is a finite scalar; disposes them. */
+async function readScalars(values: Readonly<Record<string, tf.Tensor>>, where: string, problems: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, t] of Object.entries(values)) {
+    if (!(t instanceof tf.Tensor)) {
+      problems.push(`${where}: '${name}' is not a tensor`);
+      continue;
+    }
+    if (t.rank !== 0) problems.push(`${where}: '${name}' has shape [${t.shape.join(', ')}], expected a scalar`);
+    const v = (await t.data())[0]!;
+    if (!Number.isFinite(v)) problems.push(`${where}: '${name}' is ${v}`);
+    out[name] = v;
+    t.dispose();
+  }
+  return out;
+}
+
+/**
+ * A metric returns finite scalar tensors for every block of synthetic captures (with gradients, and
+ * without them unless it needs them), with ReLU and with each activation of the same plugin, leaking nothing.
+ */
+export async function checkMetric(metric: SparsityMetric, activations: readonly ActivationFunction[]): Promise<Outcome> {
+  const before = countTensors();
+  const problems: string[] = [];
+  const notes: string[] = [];
+  for (const activation of [reluForTests, ...activations]) {
+    const fx = fakeCaptures({ activation });
+    try {
+      const sets: [string, readonly MlpCapture[]][] = [['with gradients', fx.captures]];
+      if (!metric.needsGradients) sets.push(['forward only', fx.forwardCaptures]);
+      for (const [label, captures] of sets) {
+        for (const capture of captures) {
+          const where = `${activation.name}, ${label}, block ${capture.block.index}`;
+          const values = await readScalars(tf.tidy(() => metric.compute(capture)), where, problems);
+          if (Object.keys(values).length === 0) problems.push(`${where}: compute returned no figures`);
+          if (capture.block.index === 0 && label === 'with gradients') notes.push(`${where}: ${Object.entries(values).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(', ')}`);
+        }
+      }
+    } finally {
+      fx.dispose();
+    }
+  }
+  return outcome(problems, notes, countTensors() - before, 'compute');
+}
+
+/**
+ * A regularizer, after the plugin's modelBuilt hooks ran on a fake model: `lossTerm` returns a finite
+ * scalar, `project` (inside tf.tidy, as the host calls it) leaves no tensors and keeps every parameter's
+ * shape and finiteness; after disposal the tensor count is back at its baseline.
+ */
+export async function checkRegularizer(name: string, factory: () => Plugin, options: PluginConformanceOptions): Promise<Outcome> {
+  const before = countTensors();
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const fx = payloadFixtures(options.model);
+  try {
+    const host = await PluginHost.create([factory(), ...(options.companions?.() ?? [])]);
+    try {
+      await host.emit('modelBuilt', fx.payload('modelBuilt', 0));
+      const reg: Regularizer = host.contributions.regularizers.get(name).value;
+      if (reg.lossTerm) {
+        const values = await readScalars({ lossTerm: tf.tidy(() => reg.lossTerm!({ step: 1, model: fx.model, captures: fx.captures.forwardCaptures })) }, 'lossTerm', problems);
+        notes.push(`lossTerm = ${values.lossTerm}`);
+      }
+      if (reg.project) {
+        const shapes = new Map([...fx.model.params].map(([k, v]) => [k, v.shape.join(',')]));
+        const count = countTensors();
+        tf.tidy(() => reg.project!(fx.model, 1));
+        if (countTensors() !== count) problems.push(`project left ${countTensors() - count} tensor(s)`);
+        for (const [k, v] of fx.model.params) {
+          if (shapes.has(k) && v.shape.join(',') !== shapes.get(k)) problems.push(`project changed the shape of '${k}'`);
+          const allFinite = tf.tidy(() => tf.all(tf.isFinite(v)));
+          const finite = (await allFinite.data())[0] === 1;
+          allFinite.dispose();
+          if (!finite) problems.push(`project made '${k}' non-finite`);
+        }
+        notes.push('project kept shapes and finiteness');
+      }
+    } finally {
+      await host.dispose();
+    }
+  } finally {
+    fx.dispose();
+  }
+  return outcome(problems, notes, countTensors() - before, 'the regularizer');
+}
+
+/**
+ * An estimator on a small quadratic loss over two parameters: finite figures, cost counted, every
+ * parameter left exactly as it was, no tensors left behind.
+ */
+export async function checkEstimator(estimator: FlatnessEstimator): Promise<Outcome> {
+  const before = countTensors();
+  const problems: string[] = [];
+  const params = new Map<string, tf.Variable>([['a', tf.variable(tf.tensor1d([0.5, -1, 2]))], ['b', tf.variable(tf.tensor2d([[1, 0.5], [-0.3, 0.8]]))]]);
+  try {
+    const snapshot = await Promise.all([...params.values()].map((v) => v.data()));
+    const loss = (): tf.Scalar => tf.tidy(() => tf.add(tf.sum(tf.mul(tf.square(params.get('a')!), 3)), tf.sum(tf.square(params.get('b')!))) as tf.Scalar);
+    const estimate = await estimator.estimate({ loss, params, seed: 3 });
+    for (const [k, v] of Object.entries(estimate.figures)) if (!Number.isFinite(v)) problems.push(`figure '${k}' is ${v}`);
+    if (Object.keys(estimate.figures).length === 0) problems.push('no figures');
+    const after = await Promise.all([...params.values()].map((v) => v.data()));
+    if (after.some((data, i) => data.some((x, j) => x !== snapshot[i]![j]))) problems.push('parameters changed');
+    const leaked = countTensors() - before - 2;
+    return outcome(problems, [`figures ${JSON.stringify(estimate.figures)}`], leaked, 'estimate');
+  } finally {
+    for (const v of params.values()) v.dispose();
+  }
+}

@@ -1,0 +1,186 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ActivationFunction } from '../activation-function.js';
+import { ModelConfigError } from '../errors.js';
+import { interval } from '../interval.js';
+import type { MlpCapture } from '../mlp-capture.js';
+import type { MlpBlockInfo, MlpTransform, ModelView } from '../model.js';
+import { Rng } from '../random.js';
+
+/** ReLU as a plain ActivationFunction (flat region (-inf, 0], rest region [0, 0]) for tests and fixtures. */
+export const reluForTests: ActivationFunction = Object.freeze({
+  name: 'relu-for-tests',
+  apply: (x: tf.Tensor) => tf.relu(x),
+  derivative: (x: tf.Tensor) => tf.step(x),
+  flatRegions: [interval(-Infinity, 0, false, true)],
+  restRegions: [interval(0, 0)],
+  reference: (x: number) => Math.max(x, 0),
+});
+
+/** Options of `fakeModel`. */
+export interface FakeModelOptions {
+  /** Model width (default 4). */
+  readonly d?: number;
+  /** MLP width (default 8). */
+  readonly n?: number;
+  /** Number of MLP blocks (default 2). */
+  readonly blocks?: number;
+  /** Longest sequence (default 8). */
+  readonly maxTokens?: number;
+  /** Seed of the parameter values (default 7). */
+  readonly seed?: number;
+}
+
+/** A recorded MLP transform. */
+export interface RecordedTransform {
+  readonly blockIndex: number;
+  readonly stage: 'input' | 'output';
+  readonly transform: MlpTransform;
+}
+
+/** A ModelView with random parameters that records what plugins do to it; dispose() releases every parameter. */
+export interface FakeModel extends ModelView {
+  /** Parameters added through addParam, in order. */
+  readonly added: readonly { readonly name: string; readonly shape: readonly number[]; readonly trainable: boolean }[];
+  /** Calls of setTrainable, as the last value per name. */
+  readonly trainableChanges: ReadonlyMap<string, boolean>;
+  /** Transforms added through addMlpTransform, in order. */
+  readonly transforms: readonly RecordedTransform[];
+  /** Runs the recorded transforms of one block and stage on t, in order (the caller owns the result). */
+  runTransforms(blockIndex: number, stage: 'input' | 'output', t: tf.Tensor, info?: { tokens: number; step: number; training: boolean }): tf.Tensor;
+  /** Releases every parameter, added ones included. */
+  dispose(): void;
+}
+
+/** Parameter names of block i, as the fake model lays them out. */
+export function fakeBlockInfo(index: number, d: number, n: number): MlpBlockInfo {
+  const at = `blocks.${index}`;
+  return {
+    index, d, n,
+    lnScale: `${at}.ln2.scale`, lnShift: `${at}.ln2.shift`,
+    keyWeight: `${at}.mlp.key.weight`, keyBias: `${at}.mlp.key.bias`,
+    valueWeight: `${at}.mlp.value.weight`, valueBias: `${at}.mlp.value.bias`,
+  };
+}
+
+/**
+ * A synthetic model for plugin tests: d = 4, n = 8 and 2 MLP blocks by default, each with a LayerNorm
+ * scale (random around 1, some entries below 1 and negative) and shift, key weight [d, n] and bias [n],
+ * value weight [n, d] and bias [d]. addParam, setTrainable and addMlpTransform work and are recorded.
+ */
+export function fakeModel(options: FakeModelOptions = {}): FakeModel {
+  const { d = 4, n = 8, blocks = 2, maxTokens = 8, seed = 7 } = options;
+  const rng = new Rng(seed);
+  const params = new Map<string, tf.Variable>();
+  const make = (shape: number[], draw: () => number): tf.Variable => tf.tidy(() => tf.variable(tf.tensor(rng.fill(shape.reduce((a, b) => a * b, 1), draw), shape)));
+  const mlpBlocks = Array.from({ length: blocks }, (_, i) => fakeBlockInfo(i, d, n));
+  for (const b of mlpBlocks) {
+    params.set(b.lnScale!, make([d], () => 1 + 0.6 * rng.normal()));
+    params.set(b.lnShift!, make([d], () => 0.1 * rng.normal()));
+    params.set(b.keyWeight, make([d, n], () => rng.normal() / Math.sqrt(d)));
+    params.set(b.keyBias!, make([n], () => 0.1 * rng.normal()));
+    params.set(b.valueWeight, make([n, d], () => rng.normal() / Math.sqrt(n)));
+    params.set(b.valueBias!, make([d], () => 0.1 * rng.normal()));
+  }
+  const added: { name: string; shape: number[]; trainable: boolean }[] = [];
+  const trainableChanges = new Map<string, boolean>();
+  const transforms: RecordedTransform[] = [];
+  const known = (name: string): tf.Variable => {
+    const v = params.get(name);
+    if (!v) throw new ModelConfigError(`the fake model has no parameter '${name}'.`, { received: name, expected: `one of ${[...params.keys()].join(', ')}` });
+    return v;
+  };
+  return {
+    kind: 'fake',
+    params,
+    mlpBlocks,
+    maxTokens,
+    added,
+    trainableChanges,
+    transforms,
+    addParam(name, initial, trainable = true) {
+      if (params.has(name)) throw new ModelConfigError(`parameter '${name}' already exists.`, { received: name, fix: 'choose a name no other parameter uses.' });
+      const v = tf.variable(initial, trainable);
+      params.set(name, v);
+      added.push({ name, shape: [...initial.shape], trainable });
+      return v;
+    },
+    setTrainable(name, trainable) {
+      known(name).trainable = trainable;
+      trainableChanges.set(name, trainable);
+    },
+    addMlpTransform(blockIndex, stage, transform) {
+      if (!mlpBlocks[blockIndex]) throw new ModelConfigError(`no MLP block ${blockIndex}.`, { received: blockIndex, expected: `0 to ${blocks - 1}` });
+      transforms.push({ blockIndex, stage, transform });
+    },
+    runTransforms(blockIndex, stage, t, info = { tokens: t.shape[1] ?? 1, step: 0, training: true }) {
+      return tf.tidy(() => transforms.filter((r) => r.blockIndex === blockIndex && r.stage === stage).reduce((x, r) => r.transform(x, info), tf.clone(t)));
+    },
+    dispose() {
+      for (const v of params.values()) v.dispose();
+    },
+  };
+}
+
+/** Options of `fakeCaptures`. */
+export interface FakeCapturesOptions {
+  /** Batch size B (default 2). */
+  readonly batch?: number;
+  /** Tokens per sample T (default 3). */
+  readonly tokens?: number;
+  /** Take block layout and K, b_K, V, b_V from this model (default: a fakeModel built and disposed inside). */
+  readonly model?: ModelView;
+  /** Activation sigma (default reluForTests). */
+  readonly activation?: ActivationFunction;
+  /** Whether the captures are marked as training-mode ones (default true). */
+  readonly training?: boolean;
+  /** Seed of x and dL/dz (default 11). */
+  readonly seed?: number;
+}
+
+/** Synthetic captures: `captures` carry gradients, `forwardCaptures` are the same tensors without them. */
+export interface FakeCaptures {
+  /** One capture per MLP block, with dp, da and dz (as after the backward pass). */
+  readonly captures: readonly MlpCapture[];
+  /** The same captures without gradients (as in 'afterForward' or evaluation). */
+  readonly forwardCaptures: readonly MlpCapture[];
+  /** Releases every tensor of the captures. */
+  dispose(): void;
+}
+
+/**
+ * Consistent MLP captures for B = 2, T = 3 by default: x random [B, T, d], p = x K + b_K,
+ * a = sigma(p), z = a V + b_V; dz random, da = dz V^T and dp = sigma'(p) * da (the chain rule, so
+ * every identity of the metrics holds exactly).
+ */
+export function fakeCaptures(options: FakeCapturesOptions = {}): FakeCaptures {
+  const { batch = 2, tokens = 3, activation = reluForTests, training = true, seed = 11 } = options;
+  const owned = options.model ? undefined : fakeModel();
+  const model = options.model ?? owned!;
+  const rng = new Rng(seed);
+  const all: tf.Tensor[] = [];
+  const captures = model.mlpBlocks.map((block): MlpCapture => {
+    const { d, n } = block;
+    const param = (name: string | undefined, shape: number[]): tf.Tensor => (name && model.params.get(name)) || tf.zeros(shape);
+    const t = tf.tidy(() => {
+      const k = param(block.keyWeight, [d, n]);
+      const v = param(block.valueWeight, [n, d]);
+      const x = tf.tensor(rng.fill(batch * tokens * d), [batch, tokens, d]);
+      const p = tf.add(tf.reshape(tf.matMul(tf.reshape(x, [-1, d]), k), [batch, tokens, n]), param(block.keyBias, [n]));
+      const a = activation.apply(p, { step: 0, training });
+      const z = tf.add(tf.reshape(tf.matMul(tf.reshape(a, [-1, n]), v), [batch, tokens, d]), param(block.valueBias, [d]));
+      const dz = tf.tensor(rng.fill(batch * tokens * d, (r) => r.normal() / (batch * tokens)), [batch, tokens, d]);
+      const da = tf.reshape(tf.matMul(tf.reshape(dz, [-1, d]), v, false, true), [batch, tokens, n]);
+      const dp = tf.mul(activation.derivative(p, { step: 0, training }), da);
+      return { x, p, a, z, dz, da, dp };
+    });
+    all.push(...Object.values(t));
+    return { block, activation, training, ...t };
+  });
+  owned?.dispose();
+  const forwardCaptures = captures.map(({ block, activation: act, training: tr, x, p, a, z }): MlpCapture => ({ block, activation: act, training: tr, x, p, a, z }));
+  return {
+    captures,
+    forwardCaptures,
+    dispose: () => all.forEach((t) => t.dispose()),
+  };
+}
