@@ -5,15 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { interval, type ActivationFunction, Rng } from '@flatsparse/core';
-import type { TransformerModel } from '../../packages/core/src/models/index.js';
+import type { TransformerModel } from '@flatsparse/core';
 
-/**
- * Registers tfjs-core's gradient functions (tfjs-core alone registers none; the trainer does the
- * same lazily in train/ensure-gradients.ts). Idempotent.
- */
-export async function registerGradients(): Promise<void> {
-  if (tf.getGradient('Mean') === undefined) await import('@tensorflow/tfjs-core/dist/register_all_gradients.js' as string);
-}
+/** tfjs gradients: core registers them lazily; suites that differentiate outside a run call this. */
+export { registerGradients } from '@flatsparse/core';
 
 /** ReLU: flat region (-inf, 0], rest region [0, 0]. */
 export const relu: ActivationFunction = {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { createGpt, createVit, type TransformerModel } from '../../packages/core/src/models/index.js';
+import { createGpt, createVit, type TransformerModel } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { maxAbsDiff, randomInts, randomNormal, readParams, refLinear, refStack, relu, tinyGpt, tinyVit } from './models-fixtures.js';
 

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { CheckpointError, decodeSafetensors, encodeSafetensors } from '@flatsparse/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGpt, createVit, decodeModel, encodeModel, loadModel, loadWeightsInto, saveModel, type TransformerModel } from '../../packages/core/src/models/index.js';
+import { createGpt, createVit, decodeModel, encodeModel, loadModel, loadWeightsInto, saveModel, type TransformerModel } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { randomInts, randomNormal, relu, tinyGpt, tinyVit } from './models-fixtures.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { ModelConfigError, Rng, ShapeError } from '@flatsparse/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accuracy, createGpt, softmaxCrossEntropy } from '../../packages/core/src/models/index.js';
+import { accuracy, createGpt, softmaxCrossEntropy } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { registerGradients, relu, tinyGpt } from './models-fixtures.js';
 

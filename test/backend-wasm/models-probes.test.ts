@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { Rng, ShapeError, type ActivationFunction, type MlpProbes } from '@flatsparse/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createGpt, createVit, type TransformerModel } from '../../packages/core/src/models/index.js';
+import { createGpt, createVit, type TransformerModel } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { randomInts, randomNormal, registerGradients, relu, softplus, tinyGpt, tinyVit } from './models-fixtures.js';
 

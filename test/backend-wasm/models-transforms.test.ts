@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { ModelConfigError } from '@flatsparse/core';
 import { describe, expect, it } from 'vitest';
-import { createGpt, createVit } from '../../packages/core/src/models/index.js';
+import { createGpt, createVit } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { randomInts, randomNormal, relu, tinyGpt, tinyVit } from './models-fixtures.js';
 

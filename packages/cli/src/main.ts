@@ -1,7 +1,9 @@
-import { FlatsparseError } from '@flatsparse/core';
+import { ConfigError, FlatsparseError } from '@flatsparse/core';
 import { parseArgs } from 'node:util';
 import { backendsCommand } from './commands/backends.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { demoCommand } from './commands/demo.js';
+import { runCommand, type RunOverrides } from './commands/run.js';
 import { processIo, type Io } from './io.js';
 
 const USAGE = `flatsparse: activation sparsity and flat minima in Transformers
@@ -9,28 +11,49 @@ const USAGE = `flatsparse: activation sparsity and flat minima in Transformers
 Usage: flatsparse <command> [options]
 
 Commands:
-  demo                     the main job (until the training pipeline lands: the backend conformance suite on the default backend)
+  demo [--steps n] [--backend name] [--out dir]
+                           the main job: a small ViT on MNIST on the default backend, with a table of
+                           loss, accuracy and sparsities and an HTML report
+  run <config.yaml|json> [--backend name] [--out dir] [--steps n] [--resume checkpoint-or-run-dir] [--quiet]
+                           train the pipeline a config file describes (examples in configs/)
   backends                 list every backend, whether it is available here, and how to fix it if not
   conformance [--backend auto|wasm|webgpu|cuda] [--filter text] [--seed n]
                            run the backend conformance suite and print one row per case
   help                     this text`;
 
-const COMMANDS = ['demo', 'backends', 'conformance', 'help'];
+const COMMANDS = ['demo', 'run', 'backends', 'conformance', 'help'];
+
+const RUN_OPTIONS = {
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  steps: { type: 'string' },
+  resume: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
 
 /** Runs the CLI with arguments (without 'node' and the script); returns the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'demo': {
+        const { values } = parseArgs({ args: rest, options: RUN_OPTIONS, strict: true });
+        return await demoCommand(io, overrides(values));
+      }
+      case 'run': {
+        const { values, positionals } = parseArgs({ args: rest, options: RUN_OPTIONS, strict: true, allowPositionals: true });
+        if (positionals.length !== 1) {
+          io.err(`flatsparse run: expected one config file, received ${positionals.length ? positionals.join(' ') : 'none'}. Example: flatsparse run configs/vit-mnist.yaml`);
+          return 2;
+        }
+        return await runCommand(io, positionals[0]!, overrides(values));
+      }
       case 'backends':
         return await backendsCommand(io);
       case 'conformance': {
         const { values } = parseArgs({ args: rest, options: { backend: { type: 'string', default: 'auto' }, filter: { type: 'string' }, seed: { type: 'string' } }, strict: true });
-        return await conformanceCommand(io, { backend: values.backend!, filter: values.filter, seed: values.seed === undefined ? undefined : Number(values.seed) });
+        return await conformanceCommand(io, { backend: values.backend!, filter: values.filter, seed: values.seed === undefined ? undefined : integer('--seed', values.seed) });
       }
-      case 'demo':
-        io.out('flatsparse demo: backend conformance suite on the embedded default backend');
-        return await conformanceCommand(io, { backend: 'auto' });
       case undefined:
       case 'help':
       case '--help':
@@ -52,4 +75,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     throw err;
   }
+}
+
+function overrides(values: { backend?: string; out?: string; steps?: string; resume?: string; quiet?: boolean }): RunOverrides {
+  return { backend: values.backend, out: values.out, steps: values.steps === undefined ? undefined : integer('--steps', values.steps), resume: values.resume, quiet: values.quiet };
+}
+
+function integer(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(flag, 'must be a positive integer.', { received: text, fix: `pass a whole number, for example ${flag} 100.` });
+  return n;
 }

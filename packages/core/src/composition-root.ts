@@ -3,6 +3,7 @@ import type { Backend, BackendInfo } from './backend.js';
 import { BackendRegistry, type SkippedBackend } from './backend-registry.js';
 import { CoreTokens } from './core-tokens.js';
 import { BackendInitError, TokenDuplicateError } from './errors.js';
+import { registerGradients } from './gradients.js';
 import { PluginHost } from './plugin-host.js';
 import { validatePlugins } from './plugin-validation.js';
 import type { Plugin } from './plugin.js';
@@ -54,6 +55,7 @@ export async function createRun(options: RunOptions): Promise<Run> {
     throw new BackendInitError(selection.backend.name, err, `run 'flatsparse backends' to see what is available, or pick another backend (install: ${selection.backend.install}).`);
   }
 
+  await registerGradients();
   const container = await createRunContainer();
   const store = containerTokenStore(container);
   store.provide(CoreTokens.backend, info, 'core');

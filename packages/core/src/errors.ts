@@ -80,9 +80,19 @@ export class FlatsparseError extends Error {
 /** A configuration value failed validation; `path` points at the offending key. */
 export class ConfigError extends FlatsparseError {
   readonly path: string;
+  /** What is wrong, without the path prefix and the fix (for re-raising under another path). */
+  readonly reason: string;
+  readonly details: ErrorDetails;
   constructor(path: string, what: string, details: ErrorDetails = {}) {
     super('E_CONFIG_INVALID', `Invalid config at '${path || '(root)'}': ${what}`, details);
     this.path = path;
+    this.reason = what;
+    this.details = details;
+  }
+
+  /** The same error under another path (for example 'lr.warmupSteps' -> 'train.lr.warmupSteps'). */
+  at(path: string): ConfigError {
+    return new ConfigError(path, this.reason, this.details);
   }
 }
 

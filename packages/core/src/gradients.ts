@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendInitError } from './errors.js';
 
 /**
  * A Node module-resolution hook: tfjs-core's ES-module build (which holds the gradient functions)
@@ -24,10 +25,17 @@ let hookRegistered = false;
 export async function registerGradients(): Promise<void> {
   if (tf.getGradient('Sum') !== undefined && tf.getGradient('Select') !== undefined) return;
   const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
-  if (node !== undefined && !hookRegistered) {
-    const { register } = await import('node:module');
-    register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`);
-    hookRegistered = true;
+  try {
+    if (node !== undefined && !hookRegistered) {
+      const { register } = await import('node:module');
+      register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`);
+      hookRegistered = true;
+    }
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  } catch (err) {
+    throw new BackendInitError('tfjs gradients', err, 'reinstall dependencies (pnpm install); if you bundle flatsparse, make sure @tensorflow/tfjs-core/dist/register_all_gradients.js is included.');
   }
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  if (tf.getGradient('Sum') === undefined) {
+    throw new BackendInitError('tfjs gradients', new Error('register_all_gradients loaded but registered no gradient (two copies of tfjs-core?)'), 'make sure only one version of @tensorflow/tfjs-core is installed (pnpm why @tensorflow/tfjs-core).');
+  }
 }

@@ -48,3 +48,5 @@ export { renderReport, type ReportInput } from './report/html-report.js';
 export { RunDirectory } from './report/run-directory.js';
 export { lineChart, type ChartOptions, type ChartSeries } from './report/svg-chart.js';
 export * from './pipeline/index.js';
+export * from './train/index.js';
+export { parseOptions } from './train/parse-options.js';

@@ -1,8 +1,7 @@
 import type { ActivationFunction } from '../activation-function.js';
 import type { Dataset } from '../dataset.js';
 import { ModelConfigError } from '../errors.js';
-import type { TrainableModel } from '../model.js';
-import { createGpt, createVit, parseGptConfig, parseVitConfig, type GptConfig, type GptConfigInput, type VitConfig, type VitConfigInput } from '../models/index.js';
+import { createGpt, createVit, parseGptConfig, parseVitConfig, type GptModel, type VitModel, type GptConfig, type GptConfigInput, type VitConfig, type VitConfigInput } from '../models/index.js';
 
 /** Which model to build, with its config; sizes the data determines may be left out. */
 export type ModelSpec =
@@ -36,7 +35,7 @@ export function resolveModel(spec: ModelSpec, dataset: Dataset): ResolvedModel {
 }
 
 /** Builds the model of a resolved config with an activation and an initialisation seed. */
-export function buildModel(model: ResolvedModel, activation: ActivationFunction, seed: number): TrainableModel {
+export function buildModel(model: ResolvedModel, activation: ActivationFunction, seed: number): VitModel | GptModel {
   return model.kind === 'vit' ? createVit(model.config, { activation, seed }) : createGpt(model.config, { activation, seed });
 }
 

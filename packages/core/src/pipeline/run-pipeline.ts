@@ -3,6 +3,7 @@ import { createRun } from '../composition-root.js';
 import type { Dataset } from '../dataset.js';
 import type { TrainableModel } from '../model.js';
 import type { Plugin } from '../plugin.js';
+import { saveModel, type GptModel, type VitModel } from '../models/index.js';
 import { RunDirectory } from '../report/run-directory.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
 import { collectContributions } from '../contributions.js';
@@ -47,6 +48,8 @@ export interface PipelineSpec {
   readonly onStart?: (info: { backend: BackendInfo; model: TrainableModel; dataset: Dataset; skipped: readonly { name: string; reason: string }[] }) => void;
   /** Stops after the current step. */
   readonly signal?: AbortSignal;
+  /** Writes the trained model here (safetensors, atomic) when training completes. */
+  readonly saveModelTo?: string;
 }
 
 /** What a pipeline run returns. */
@@ -71,7 +74,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
   const resolved = resolveModel(spec.model, dataset);
   const seed = spec.seed ?? 0;
   const run = await createRun({ backends: spec.backends, backend: spec.backend, plugins: spec.plugins, pluginSources: spec.pluginSources, seed });
-  let model: TrainableModel | undefined;
+  let model: VitModel | GptModel | undefined;
   try {
     const { host } = run;
     const activation = host.contributions.activations.get(spec.activation).value;
@@ -111,6 +114,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
     } finally {
       await dir?.flush();
     }
+    if (spec.saveModelTo !== undefined && !summary.stoppedEarly) await saveModel(model, spec.saveModelTo);
     return { summary, backend: run.backend, records, runDir: spec.runDir };
   } finally {
     model?.dispose();

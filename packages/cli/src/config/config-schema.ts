@@ -1,0 +1,73 @@
+import { datasetConfigSchema } from '@flatsparse/data';
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/** A plugin named in a config: 'name', or { name, options }. */
+export const pluginRefSchema = z.union([
+  z.string().min(1),
+  z.object({ name: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }).strict(),
+]);
+/** A plugin reference as written in a config. */
+export type PluginRef = z.infer<typeof pluginRefSchema>;
+
+const modelSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('vit') }).catchall(z.unknown()),
+  z.object({ kind: z.literal('gpt') }).catchall(z.unknown()),
+]);
+
+const optimizerSchema = z
+  .object({
+    beta1: z.number().optional(),
+    beta2: z.number().optional(),
+    epsilon: z.number().optional(),
+    weightDecay: z.number().optional(),
+    noDecay: z.union([z.string(), z.null()]).optional(),
+    groups: z.array(z.object({ match: z.union([z.string(), z.array(z.string())]), lrMultiplier: z.number().optional(), weightDecay: z.number().optional() }).strict()).optional(),
+  })
+  .strict();
+
+const trainSchema = z
+  .object({
+    steps: positiveInt,
+    batchSize: positiveInt.default(32),
+    lr: z.union([z.number().positive(), z.object({ kind: z.string() }).catchall(z.unknown())]).default(1e-3),
+    optimizer: optimizerSchema.default({}),
+    clipNorm: z.number().positive().optional(),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    evalEvery: positiveInt.optional(),
+    evalBatches: z.number().int().nonnegative().optional(),
+    evalBatchSize: positiveInt.optional(),
+    logEvery: positiveInt.default(10),
+    checkpointEvery: positiveInt.optional(),
+    keepCheckpoints: positiveInt.optional(),
+  })
+  .strict();
+
+/** Metrics measured when a config names none. */
+export const DEFAULT_METRICS = ['activation-sparsity', 'derivative-sparsity', 'dead-neurons', 'augmented-flatness'] as const;
+
+/**
+ * A pipeline config file (JSON or YAML). Every plugin is named; unknown keys are errors. The model's
+ * own keys are checked against the model's schema (see VitConfig / GptConfig) once the data is known.
+ */
+export const pipelineConfigSchema = z
+  .object({
+    name: z.string().min(1).default('run'),
+    seed: z.number().int().default(0),
+    backend: z.string().min(1).default('auto'),
+    model: modelSchema,
+    activation: pluginRefSchema.default('relu'),
+    data: datasetConfigSchema,
+    metrics: z.array(pluginRefSchema).default([...DEFAULT_METRICS]),
+    regularizers: z.array(pluginRefSchema).default([]),
+    plugins: z.array(pluginRefSchema).default([]),
+    train: trainSchema,
+    output: z.object({ dir: z.string().min(1).optional(), saveModel: z.boolean().default(true) }).strict().default({ saveModel: true }),
+  })
+  .strict();
+
+/** A config as written (defaults optional). */
+export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
+/** A config with defaults applied (what runs and what is stored as config.json). */
+export type PipelineConfig = z.output<typeof pipelineConfigSchema>;

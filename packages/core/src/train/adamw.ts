@@ -1,0 +1,167 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { CheckpointError } from '../errors.js';
+import type { StoredTensor } from '../io/safetensors.js';
+import { DEFAULT_NO_DECAY, resolveGroup, type ParamGroup, type ResolvedGroup } from './param-groups.js';
+import { parseOptions } from './parse-options.js';
+
+const groupSchema = z
+  .object({
+    match: z.union([z.instanceof(RegExp), z.array(z.string())]),
+    lrMultiplier: z.number().nonnegative().finite().optional(),
+    weightDecay: z.number().nonnegative().finite().optional(),
+  })
+  .strict();
+
+const adamwSchema = z
+  .object({
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().finite().default(1e-8),
+    weightDecay: z.number().nonnegative().finite().default(0.01),
+    groups: z.array(groupSchema).default([]),
+    noDecay: z.union([z.instanceof(RegExp), z.null()]).default(DEFAULT_NO_DECAY),
+  })
+  .strict();
+
+/** Options of AdamW (defaults as in PyTorch: beta1 0.9, beta2 0.999, epsilon 1e-8, weight decay 0.01). */
+export interface AdamWOptions {
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly epsilon?: number;
+  /** Decoupled weight decay of parameters no group or default rule exempts. */
+  readonly weightDecay?: number;
+  /** Per-parameter options by name; the first matching group wins. */
+  readonly groups?: readonly ParamGroup[];
+  /** Names without weight decay unless a group says otherwise (rank <= 1 is always exempt); null: none by name. */
+  readonly noDecay?: RegExp | null;
+}
+
+interface Moments {
+  readonly m: tf.Variable;
+  readonly v: tf.Variable;
+}
+
+/**
+ * AdamW (Loshchilov and Hutter) written with tfjs ops, with bias correction and decoupled weight
+ * decay: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p -= lr * (m_hat / (sqrt(v_hat) + eps) + wd * p).
+ * Its state (step, m, v) can be exported and restored exactly. Only trainable variables are updated.
+ */
+export class AdamW {
+  private readonly options: z.output<typeof adamwSchema>;
+  private readonly moments = new Map<string, Moments>();
+  private count = 0;
+
+  constructor(options: AdamWOptions = {}) {
+    this.options = parseOptions(adamwSchema, options, 'optimizer', 'see AdamWOptions.');
+  }
+
+  /** Number of updates applied so far (the t of the bias correction). */
+  get step(): number {
+    return this.count;
+  }
+
+  /** The learning-rate multiplier and weight decay of a parameter. */
+  groupOf(name: string, shape: readonly number[]): ResolvedGroup {
+    return resolveGroup(name, shape, this.options.groups, this.options);
+  }
+
+  /**
+   * Applies one update to every trainable parameter that has a gradient; call inside tf.tidy. With
+   * `gate` (a boolean scalar), parameters and moments keep their old values where it is false, so a
+   * non-finite step changes nothing, decided on the device without a read-back.
+   */
+  apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number, gate?: tf.Tensor): void {
+    this.count += 1;
+    const { beta1, beta2, epsilon } = this.options;
+    const bc1 = 1 - beta1 ** this.count;
+    const bc2 = 1 - beta2 ** this.count;
+    for (const [name, grad] of grads) {
+      const param = params.get(name);
+      if (param === undefined || !param.trainable) continue;
+      const { lrMultiplier, weightDecay } = this.groupOf(name, param.shape);
+      const rate = lr * lrMultiplier;
+      const { m, v } = this.momentsOf(name, param);
+      const m1 = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
+      const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
+      const direction = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), epsilon));
+      const step = weightDecay === 0 ? direction : tf.add(direction, tf.mul(param, weightDecay));
+      const p1 = tf.sub(param, tf.mul(step, rate));
+      m.assign(gate ? tf.where(gate, m1, m) : m1);
+      v.assign(gate ? tf.where(gate, v1, v) : v1);
+      param.assign(gate ? tf.where(gate, p1, param) : p1);
+    }
+  }
+
+  /** The state as named arrays ('m/<param>', 'v/<param>') read back asynchronously, and the step. */
+  async exportState(): Promise<{ step: number; tensors: Map<string, StoredTensor> }> {
+    const tensors = new Map<string, StoredTensor>();
+    for (const [name, { m, v }] of this.moments) {
+      tensors.set(`m/${name}`, { dtype: 'F32', shape: m.shape, data: (await m.data()) as Float32Array });
+      tensors.set(`v/${name}`, { dtype: 'F32', shape: v.shape, data: (await v.data()) as Float32Array });
+    }
+    return { step: this.count, tensors };
+  }
+
+  /** Restores a state from `exportState`; `source` names the file in errors. Replaces any current state. */
+  importState(step: number, tensors: ReadonlyMap<string, StoredTensor>, params: ReadonlyMap<string, tf.Variable>, source: string): void {
+    const names = new Set<string>();
+    for (const key of tensors.keys()) {
+      const match = /^([mv])\/(.+)$/.exec(key);
+      const param = match ? params.get(match[2]!) : undefined;
+      if (!match || param === undefined) {
+        throw new CheckpointError(source, `holds optimizer state '${key}' for no parameter of this model.`, {
+          expected: 'm/<name> and v/<name> for parameters in model.params',
+          fix: 'resume with the same model configuration and plugins as the run that wrote the checkpoint.',
+        });
+      }
+      names.add(match[2]!);
+    }
+    for (const name of names) {
+      const param = params.get(name)!;
+      for (const kind of ['m', 'v'] as const) {
+        const stored = tensors.get(`${kind}/${name}`);
+        if (stored === undefined || !sameShape(stored.shape, param.shape)) {
+          throw new CheckpointError(source, `optimizer state '${kind}/${name}' is ${stored ? `of shape ${JSON.stringify(stored.shape)}` : 'missing'}.`, {
+            expected: `shape ${JSON.stringify(param.shape)} (the parameter's)`,
+            fix: 'resume with the same model configuration as the run that wrote the checkpoint.',
+          });
+        }
+      }
+    }
+    const load = (key: string): tf.Variable => {
+      const stored = tensors.get(key)!;
+      return tf.tidy(() => tf.variable(tf.tensor(stored.data, [...stored.shape], 'float32'), false));
+    };
+    const restored = new Map<string, Moments>([...names].map((name) => [name, { m: load(`m/${name}`), v: load(`v/${name}`) }]));
+    this.disposeMoments();
+    for (const [name, moments] of restored) this.moments.set(name, moments);
+    this.count = step;
+  }
+
+  /** Releases the moment tensors. */
+  dispose(): void {
+    this.disposeMoments();
+  }
+
+  private momentsOf(name: string, param: tf.Variable): Moments {
+    let moments = this.moments.get(name);
+    if (moments === undefined) {
+      moments = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(param), false), v: tf.variable(tf.zerosLike(param), false) }));
+      this.moments.set(name, moments);
+    }
+    return moments;
+  }
+
+  private disposeMoments(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

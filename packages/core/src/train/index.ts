@@ -1,0 +1,24 @@
+/** The training loop of @flatsparse/core: sampler, AdamW, schedules, clipping, checkpoints and the Trainer. */
+export { AdamW, type AdamWOptions } from './adamw.js';
+export { BatchSampler, makeBatch, sequentialBatches, type BatchSamplerState } from './batch-sampler.js';
+export {
+  CHECKPOINT_FORMAT,
+  checkpointName,
+  checkpointsDir,
+  pruneCheckpoints,
+  readCheckpoint,
+  restoreParams,
+  writeCheckpoint,
+  type CheckpointState,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
+export { clipByGlobalNorm, globalNorm, type ClippedGrads } from './clip-grad.js';
+export { evaluate, type EvaluationResult } from './evaluate.js';
+export { lrSchedule, type LrScheduleOptions } from './lr-schedule.js';
+export { computeFigures, summariseFigure, type FigureSummary, type NamedMetric } from './metric-figures.js';
+export { NonFiniteGuard } from './non-finite-guard.js';
+export { DEFAULT_NO_DECAY, resolveGroup, type ParamGroup, type ResolvedGroup } from './param-groups.js';
+export { readTogether, type RecordSink, type TrainerRecord } from './train-record.js';
+export { trainStep, type StepContext, type StepMeasures } from './train-step.js';
+export { Trainer, type TrainSummary } from './trainer.js';
+export { parseTrainerOptions, type TrainerOptions } from './trainer-options.js';

@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorBatch } from '../dataset.js';
+import type { MlpCapture } from '../mlp-capture.js';
+import type { MlpProbes, TrainableModel } from '../model.js';
+import type { PluginHost } from '../plugin-host.js';
+import type { AdamW } from './adamw.js';
+import { clipByGlobalNorm } from './clip-grad.js';
+import { computeFigures, type NamedMetric } from './metric-figures.js';
+import type { NonFiniteGuard } from './non-finite-guard.js';
+
+/** What one training step works with. */
+export interface StepContext {
+  readonly model: TrainableModel;
+  readonly host: PluginHost;
+  readonly optimizer: AdamW;
+  readonly guard: NonFiniteGuard;
+  readonly metrics: readonly NamedMetric[];
+  readonly labelSmoothing: number;
+  readonly clipNorm?: number;
+}
+
+/** Device tensors measured at a logging step; the caller reads them back and disposes them. */
+export interface StepMeasures {
+  /** The model loss of the batch (with label smoothing). */
+  readonly loss: tf.Scalar;
+  /** Each weighted loss term. */
+  readonly lossTerms: Record<string, tf.Scalar>;
+  /** `${metric}.${figure}` -> [layers]. */
+  readonly figures: Record<string, tf.Tensor1D>;
+}
+
+/**
+ * One optimisation step, entirely on the device (no read-back): zero probes from `model.probeShapes`;
+ * value and gradients of loss + loss terms with respect to the trainable parameters and the probes
+ * (one backward pass; 'afterForward' is emitted inside the tape); captures completed with dp/da/dz from
+ * the probe gradients; 'afterBackward'; metric figures (only when `measure`); clipping by global norm;
+ * the non-finite gate; the AdamW update. Projections and 'afterStep' are the caller's (outside the tidy).
+ */
+export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr: number, measure: boolean): StepMeasures | undefined {
+  const { model, host } = ctx;
+  const kept: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    const copy = tf.keep(tf.clone(t));
+    kept.push(copy);
+    return copy;
+  };
+  try {
+    return tf.tidy(() => {
+      const probes: MlpProbes[] = model.probeShapes(batch.inputs).map((s) => ({ p: tf.zeros(s.p), a: tf.zeros(s.a), z: tf.zeros(s.z) }));
+      const trainable = [...model.params].filter(([, v]) => v.trainable);
+      const xs: tf.Tensor[] = [...trainable.map(([, v]) => v), ...probes.flatMap((p) => [p.p, p.a, p.z])];
+      let dataLoss: tf.Scalar | undefined;
+      let terms: Record<string, tf.Scalar> = {};
+      let captures: MlpCapture[] = [];
+      const { value, grads } = tf.engine().gradients(
+        () => {
+          const forward = model.forward(batch.inputs, { training: true, step, probes });
+          const loss = model.loss(forward.output, batch.targets, ctx.labelSmoothing);
+          const extra = host.computeLossTerms({ step, model, captures: forward.captures });
+          const total = extra === undefined ? loss : (tf.add(loss, extra.total) as tf.Scalar);
+          host.emitSync('afterForward', { step, loss: total, captures: forward.captures, training: true });
+          dataLoss = keep(loss);
+          terms = Object.fromEntries(Object.entries(extra?.terms ?? {}).map(([name, t]) => [name, keep(t)]));
+          captures = forward.captures.map((c) => ({ ...c, x: keep(c.x), p: keep(c.p), a: keep(c.a), z: keep(c.z) }));
+          return total;
+        },
+        xs,
+        undefined,
+        true,
+      ) as { value: tf.Scalar; grads: (tf.Tensor | undefined)[] };
+
+      const paramGrads = new Map<string, tf.Tensor>();
+      trainable.forEach(([name], i) => {
+        const g = grads[i];
+        if (g !== undefined && g !== null) paramGrads.set(name, g);
+      });
+      const probeGrad = (i: number, like: tf.Tensor): tf.Tensor => grads[trainable.length + i] ?? tf.zerosLike(like);
+      const full: MlpCapture[] = captures.map((c, b) => ({ ...c, dp: probeGrad(3 * b, c.p), da: probeGrad(3 * b + 1, c.a), dz: probeGrad(3 * b + 2, c.z) }));
+      host.emitSync('afterBackward', { step, loss: value, grads: paramGrads, captures: full });
+
+      const figures = measure ? computeFigures(ctx.metrics, full) : {};
+      const clipped = clipByGlobalNorm(paramGrads, ctx.clipNorm);
+      const gate = ctx.guard.update(step, value, clipped.norm);
+      ctx.optimizer.apply(model.params, clipped.grads, lr, gate);
+      if (!measure) return undefined;
+      const lossTerms = Object.fromEntries(Object.entries(terms).map(([name, t]) => [name, tf.clone(t)]));
+      return { loss: tf.clone(dataLoss!), lossTerms, figures };
+    });
+  } finally {
+    for (const t of kept) t.dispose();
+  }
+}
+
+/** Disposes the tensors of a step's measures. */
+export function disposeMeasures(measures: StepMeasures | undefined): void {
+  if (measures === undefined) return;
+  measures.loss.dispose();
+  for (const t of Object.values(measures.lossTerms)) t.dispose();
+  for (const t of Object.values(measures.figures)) t.dispose();
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import type { Dataset } from '../dataset.js';
+import type { TrainableModel } from '../model.js';
+import type { PluginHost } from '../plugin-host.js';
+import type { Schedule } from '../schedule.js';
+import type { AdamWOptions } from './adamw.js';
+import type { LrScheduleOptions } from './lr-schedule.js';
+import type { NamedMetric } from './metric-figures.js';
+import { parseOptions } from './parse-options.js';
+import type { RecordSink } from './train-record.js';
+
+/** Everything a training run is made of. Steps are 0-based indices; counts ("after k steps") are not. */
+export interface TrainerOptions {
+  /** The model to train (its parameters are updated in place). */
+  readonly model: TrainableModel;
+  /** Training split (minibatches) and held-out split (evaluation). */
+  readonly dataset: Dataset;
+  /** The run's plugins: events, loss terms, projections, saved states. */
+  readonly host: PluginHost;
+  /** Metrics measured at logging steps (train) and evaluations (those without gradients); figures are `${name}.${figure}`. */
+  readonly metrics?: readonly NamedMetric[];
+  /** Total number of optimisation steps (a resumed run continues up to this count). */
+  readonly steps: number;
+  /** Examples per training batch. */
+  readonly batchSize: number;
+  /** Learning rate: a constant, a schedule (step -> lr) or schedule options. */
+  readonly lr: number | Schedule | LrScheduleOptions;
+  /** AdamW options (betas, epsilon, weight decay, parameter groups). */
+  readonly optimizer?: AdamWOptions;
+  /** Clip gradients to this global L2 norm. */
+  readonly clipNorm?: number;
+  /** Label smoothing of the training loss, in [0, 1). */
+  readonly labelSmoothing?: number;
+  /** Evaluate every this many steps (and always at the end). */
+  readonly evalEvery?: number;
+  /** Held-out batches per evaluation (default: the whole held-out split). */
+  readonly evalBatches?: number;
+  /** Examples per held-out batch (default: batchSize). */
+  readonly evalBatchSize?: number;
+  /** Read back and write a train record every this many steps (and at the end); default 10. */
+  readonly logEvery?: number;
+  /** Write a checkpoint every this many steps (and at the end); needs runDir. */
+  readonly checkpointEvery?: number;
+  /** Directory of the run (checkpoints go to `<runDir>/checkpoints`). */
+  readonly runDir?: string;
+  /** Keep only the newest this many checkpoints. */
+  readonly keepCheckpoints?: number;
+  /** Continue from this checkpoint directory (or from a run directory's latest checkpoint). */
+  readonly resumeFrom?: string;
+  /** Seed of the data order (default 0). The model's initialisation is the model's own business. */
+  readonly seed?: number;
+  /** Receives every train and held-out record. */
+  readonly sink?: RecordSink;
+  /** Stops the run after the current step when aborted (end reason 'stopped'). */
+  readonly signal?: AbortSignal;
+}
+
+const positiveInt = z.number().int().positive();
+const isObject = (keys: readonly string[]) => (v: unknown) => typeof v === 'object' && v !== null && keys.every((k) => k in v);
+
+const optionsSchema = z
+  .object({
+    model: z.custom<TrainableModel>(isObject(['forward', 'loss', 'probeShapes', 'params']), { message: 'must be a TrainableModel (forward, loss, probeShapes, params)' }),
+    dataset: z.custom<Dataset>(isObject(['train', 'heldOut', 'classes']), { message: 'must be a Dataset (train, heldOut, classes)' }),
+    host: z.custom<PluginHost>(isObject(['emit', 'emitSync', 'computeLossTerms', 'project']), { message: 'must be a PluginHost' }),
+    metrics: z.array(z.object({ name: z.string().min(1), metric: z.custom<NamedMetric['metric']>(isObject(['compute'])) })).default([]),
+    steps: positiveInt,
+    batchSize: positiveInt,
+    lr: z.union([z.number().nonnegative().finite(), z.custom<Schedule>((v) => typeof v === 'function'), z.object({ kind: z.string() }).loose()]),
+    optimizer: z.custom<AdamWOptions>((v) => typeof v === 'object' && v !== null).optional(),
+    clipNorm: z.number().positive().finite().optional(),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    evalEvery: positiveInt.optional(),
+    evalBatches: z.number().int().nonnegative().optional(),
+    evalBatchSize: positiveInt.optional(),
+    logEvery: positiveInt.default(10),
+    checkpointEvery: positiveInt.optional(),
+    runDir: z.string().min(1).optional(),
+    keepCheckpoints: positiveInt.optional(),
+    resumeFrom: z.string().min(1).optional(),
+    seed: z.number().int().default(0),
+    sink: z.custom<RecordSink>(isObject(['write'])).optional(),
+    signal: z.custom<AbortSignal>(isObject(['aborted'])).optional(),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.checkpointEvery !== undefined && o.runDir === undefined) ctx.addIssue({ code: 'custom', path: ['runDir'], message: 'is required when checkpointEvery is set', input: o.runDir });
+    const names = o.metrics.map((m) => m.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) ctx.addIssue({ code: 'custom', path: ['metrics'], message: `names a metric '${dup}' twice`, input: names });
+  });
+
+/** Trainer options with defaults applied. */
+export type ResolvedTrainerOptions = z.output<typeof optionsSchema>;
+
+/** Validates trainer options (ConfigError with the offending key under 'trainer.'). */
+export function parseTrainerOptions(options: TrainerOptions): ResolvedTrainerOptions {
+  return parseOptions(optionsSchema, options, 'trainer', 'see TrainerOptions for every option and its meaning.');
+}

@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { NonFiniteStepError, RunDisposedError } from '../errors.js';
+import { Rng } from '../random.js';
+import type { Schedule } from '../schedule.js';
+import { AdamW } from './adamw.js';
+import { BatchSampler } from './batch-sampler.js';
+import { CHECKPOINT_FORMAT, pruneCheckpoints, readCheckpoint, restoreParams, writeCheckpoint, type CheckpointState } from './checkpoint.js';
+import { registerGradients } from '../gradients.js';
+import { evaluate } from './evaluate.js';
+import { lrSchedule } from './lr-schedule.js';
+import { reduceOf, summariseFigure, type FigureSummary } from './metric-figures.js';
+import { NonFiniteGuard } from './non-finite-guard.js';
+import { loadPluginStates, savePluginStates } from './plugin-states.js';
+import { readTogether, type TrainerRecord } from './train-record.js';
+import { disposeMeasures, trainStep, type StepContext, type StepMeasures } from './train-step.js';
+import { parseTrainerOptions, type ResolvedTrainerOptions, type TrainerOptions } from './trainer-options.js';
+
+/** What `run()` returns. */
+export interface TrainSummary {
+  /** Steps completed (including those before a resume). */
+  readonly steps: number;
+  /** The last train record, if any was written. */
+  readonly finalTrain?: TrainerRecord;
+  /** The last held-out record, if any evaluation ran. */
+  readonly finalHeldOut?: TrainerRecord;
+  /** Checkpoint directories written by this run, oldest first (pruned ones included). */
+  readonly checkpoints: readonly string[];
+  /** True when the run was stopped through `signal` before reaching `steps`. */
+  readonly stoppedEarly?: boolean;
+}
+
+/**
+ * The training loop. Per step: 'beforeForward'; one tf.tidy computing loss, loss terms and gradients
+ * with probes ('afterForward', 'afterBackward' inside), figures at logging steps, clipping, the
+ * non-finite gate and AdamW; then projections and 'afterStep'. Nothing is read back inside a step:
+ * losses, figures and the non-finite flag are read in one transfer at logging steps (and at evaluation
+ * and checkpoint steps). A non-finite step freezes the parameters on the device and stops the run at
+ * the next read-back with NonFiniteStepError. 'modelBuilt' comes first, 'end' last (also on failure).
+ */
+export class Trainer {
+  private readonly o: ResolvedTrainerOptions;
+  private readonly schedule: Schedule;
+  private readonly optimizer: AdamW;
+  private readonly guard = new NonFiniteGuard();
+  private rng: Rng;
+  private sampler: BatchSampler;
+  private completed = 0;
+  private lastTrain: TrainerRecord | undefined;
+  private lastHeldOut: TrainerRecord | undefined;
+  private lastCheckpoint: string | undefined;
+  private checkpointStep = -1;
+  private readonly written: string[] = [];
+  private started = 0;
+  private used = false;
+
+  constructor(options: TrainerOptions) {
+    this.o = parseTrainerOptions(options);
+    const lr = this.o.lr;
+    this.schedule = typeof lr === 'number' ? () => lr : typeof lr === 'function' ? lr : lrSchedule(lr as never, this.o.steps);
+    this.optimizer = new AdamW(this.o.optimizer);
+    this.rng = new Rng(this.o.seed);
+    this.sampler = new BatchSampler(this.o.dataset.train, this.rng.fork(), true, `${this.o.dataset.name}/train`);
+  }
+
+  /** A trainer that continues from a checkpoint directory (or a run directory's latest checkpoint). */
+  static resume(checkpoint: string, options: TrainerOptions): Trainer {
+    return new Trainer({ ...options, resumeFrom: checkpoint });
+  }
+
+  /** Trains to `steps`, evaluating, logging and checkpointing as configured. Call once. */
+  async run(): Promise<TrainSummary> {
+    if (this.used) throw new RunDisposedError('run this Trainer a second time (build a new Trainer, or resume from a checkpoint)');
+    this.used = true;
+    const { host, model } = this.o;
+    this.started = performance.now();
+    let stopped = false;
+    try {
+      await registerGradients();
+      const resumed = this.o.resumeFrom === undefined ? undefined : await readCheckpoint(this.o.resumeFrom);
+      if (resumed) loadPluginStates(host.plugins, resumed.state.plugins, resumed.state.step);
+      await host.emit('modelBuilt', { step: resumed?.state.step ?? 0, model });
+      if (resumed) {
+        restoreParams(model, resumed.model, `${resumed.dir}/model.safetensors`);
+        this.optimizer.importState(resumed.state.optimizerStep, resumed.optimizer, model.params, `${resumed.dir}/optimizer.safetensors`);
+        this.rng = Rng.fromState(resumed.state.rng);
+        this.sampler = BatchSampler.fromState(this.o.dataset.train, resumed.state.sampler, `${this.o.dataset.name}/train`);
+        this.completed = resumed.state.step;
+        this.lastTrain = resumed.state.history.lastTrain as TrainerRecord | undefined;
+        this.lastHeldOut = resumed.state.history.lastHeldOut as TrainerRecord | undefined;
+        this.lastCheckpoint = resumed.dir;
+      }
+      const context: StepContext = { model, host, optimizer: this.optimizer, guard: this.guard, metrics: this.o.metrics, labelSmoothing: this.o.labelSmoothing, clipNorm: this.o.clipNorm };
+      let dirty = false;
+      for (let step = this.completed; step < this.o.steps; step++) {
+        if (this.o.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        const last = step === this.o.steps - 1;
+        const measure = last || (step + 1) % this.o.logEvery === 0;
+        const evalNow = last || (this.o.evalEvery !== undefined && (step + 1) % this.o.evalEvery === 0);
+        const checkpointNow = this.o.runDir !== undefined && this.o.checkpointEvery !== undefined && (last || (step + 1) % this.o.checkpointEvery === 0);
+        const lr = this.schedule(step);
+        const batch = this.sampler.next(this.o.batchSize);
+        let measures: StepMeasures | undefined;
+        try {
+          host.emitSync('beforeForward', { step, batch, training: true });
+          measures = trainStep(context, step, batch, lr, measure);
+          host.project(model, step);
+          host.emitSync('afterStep', { step, model });
+          this.completed = step + 1;
+          dirty = true;
+          if (measures) await this.logTrain(step, lr, measures);
+          else if (evalNow || checkpointNow) await this.checkFinite();
+          dirty = false;
+        } finally {
+          disposeMeasures(measures);
+          tf.dispose([batch.inputs, batch.targets]);
+        }
+        if (evalNow) await this.evaluate(step);
+        if (checkpointNow) await this.checkpoint();
+      }
+      if (stopped && dirty) await this.checkFinite();
+      if (stopped && this.completed > 0) {
+        if (this.lastHeldOut?.step !== this.completed - 1) await this.evaluate(this.completed - 1);
+        if (this.o.runDir !== undefined && this.o.checkpointEvery !== undefined && this.checkpointStep !== this.completed) await this.checkpoint();
+      }
+    } catch (err) {
+      await host.emit('end', { step: this.completed, reason: 'failed', error: err }).catch(() => undefined);
+      this.dispose();
+      throw err;
+    }
+    this.dispose();
+    await host.emit('end', { step: this.completed, reason: stopped ? 'stopped' : 'completed' });
+    return {
+      steps: this.completed,
+      ...(this.lastTrain ? { finalTrain: this.lastTrain } : {}),
+      ...(this.lastHeldOut ? { finalHeldOut: this.lastHeldOut } : {}),
+      checkpoints: [...this.written],
+      ...(stopped ? { stoppedEarly: true } : {}),
+    };
+  }
+
+  /** Releases the optimiser state and the non-finite flag (run() does it when it returns). */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.guard.dispose();
+  }
+
+  /** Reads a logging step's loss, terms, figures and the non-finite flag in one transfer; writes the record. */
+  private async logTrain(step: number, lr: number, measures: StepMeasures): Promise<void> {
+    const named = new Map<string, tf.Tensor>([['loss', measures.loss]]);
+    for (const [name, t] of Object.entries(measures.lossTerms)) named.set(`term:${name}`, t);
+    for (const [name, t] of Object.entries(measures.figures)) named.set(`figure:${name}`, t);
+    const firstBad = this.guard.firstBadStep();
+    named.set('firstBad', firstBad);
+    let values: Map<string, number[]>;
+    try {
+      values = await readTogether(named);
+    } finally {
+      firstBad.dispose();
+    }
+    this.throwIfBad(values.get('firstBad')![0]!);
+    const lossTerms: Record<string, number> = {};
+    for (const name of Object.keys(measures.lossTerms)) lossTerms[name] = values.get(`term:${name}`)![0]!;
+    const figures: Record<string, FigureSummary> = {};
+    for (const name of Object.keys(measures.figures)) figures[name] = summariseFigure(values.get(`figure:${name}`)!, reduceOf(this.o.metrics, name));
+    const record: TrainerRecord = { step, split: 'train', loss: values.get('loss')![0]!, lr, figures, lossTerms, wallMs: this.wallMs() };
+    this.lastTrain = record;
+    await this.o.sink?.write(record);
+  }
+
+  /** Reads only the non-finite flag (before an evaluation or a checkpoint at a non-logging step). */
+  private async checkFinite(): Promise<void> {
+    const firstBad = this.guard.firstBadStep();
+    try {
+      this.throwIfBad((await firstBad.data())[0]!);
+    } finally {
+      firstBad.dispose();
+    }
+  }
+
+  private throwIfBad(firstBad: number): void {
+    if (firstBad >= 0) throw new NonFiniteStepError(firstBad, 'the loss or the global gradient norm', this.lastCheckpoint);
+  }
+
+  /** Held-out pass, record, and the 'evaluation' event. */
+  private async evaluate(step: number): Promise<void> {
+    const split = this.o.dataset.heldOut;
+    if (split.size === 0 || this.o.evalBatches === 0) return;
+    const result = await evaluate(this.o.model, split, { batchSize: this.o.evalBatchSize ?? this.o.batchSize, maxBatches: this.o.evalBatches, step, metrics: this.o.metrics });
+    const record: TrainerRecord = { step, split: 'heldOut', loss: result.loss, accuracy: result.accuracy, lr: this.schedule(step), figures: result.figures, lossTerms: {}, wallMs: this.wallMs() };
+    this.lastHeldOut = record;
+    await this.o.sink?.write(record);
+    const figures: Record<string, number> = { loss: result.loss, accuracy: result.accuracy };
+    for (const [name, f] of Object.entries(result.figures)) {
+      figures[name] = f.mean;
+      f.perLayer.forEach((v, layer) => (figures[`${name}.layer${layer}`] = v));
+    }
+    await this.o.host.emit('evaluation', { step, split: 'heldOut', figures });
+  }
+
+  /** Writes a checkpoint of the state after `completed` steps and prunes old ones. */
+  private async checkpoint(): Promise<void> {
+    const runDir = this.o.runDir!;
+    const optimizer = await this.optimizer.exportState();
+    const state: CheckpointState = {
+      format: CHECKPOINT_FORMAT,
+      step: this.completed,
+      optimizerStep: optimizer.step,
+      rng: this.rng.state(),
+      sampler: { ...this.sampler.state(), rng: [...this.sampler.state().rng] },
+      plugins: savePluginStates(this.o.host.plugins, this.completed),
+      history: { lastTrain: this.lastTrain, lastHeldOut: this.lastHeldOut },
+      modelKind: this.o.model.kind,
+    };
+    const dir = await writeCheckpoint(runDir, { params: this.o.model.params, optimizer: optimizer.tensors, state });
+    this.lastCheckpoint = dir;
+    this.checkpointStep = this.completed;
+    this.written.push(dir);
+    if (this.o.keepCheckpoints !== undefined) await pruneCheckpoints(runDir, this.o.keepCheckpoints);
+  }
+
+  private wallMs(): number {
+    return performance.now() - this.started;
+  }
+}
