@@ -15,7 +15,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
-      { extends: true, test: { name: 'cross', include: ['test/*.test.ts'] } },
+      { extends: true, test: { name: 'cross', include: ['test/*.test.ts', 'test/cli/**/*.test.ts'] } },
       { extends: true, test: { name: 'backend-wasm', include: ['test/backend-wasm/**/*.test.ts'] } },
     ],
   },

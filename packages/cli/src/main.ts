@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { backendsCommand } from './commands/backends.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { demoCommand } from './commands/demo.js';
+import { evalCommand } from './commands/eval.js';
 import { runCommand, type RunOverrides } from './commands/run.js';
 import { processIo, type Io } from './io.js';
 
@@ -16,12 +17,14 @@ Commands:
                            loss, accuracy and sparsities and an HTML report
   run <config.yaml|json> [--backend name] [--out dir] [--steps n] [--resume checkpoint-or-run-dir] [--quiet]
                            train the pipeline a config file describes (examples in configs/)
+  eval <run-dir> [--split heldOut|train] [--weights file.safetensors] [--batches n] [--backend name]
+                           metrics of a saved model on a data split, in evaluation mode
   backends                 list every backend, whether it is available here, and how to fix it if not
   conformance [--backend auto|wasm|webgpu|cuda] [--filter text] [--seed n]
                            run the backend conformance suite and print one row per case
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'backends', 'conformance', 'help'];
+const COMMANDS = ['demo', 'run', 'eval', 'backends', 'conformance', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
@@ -47,6 +50,25 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
           return 2;
         }
         return await runCommand(io, positionals[0]!, overrides(values));
+      }
+      case 'eval': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { split: { type: 'string' }, weights: { type: 'string' }, batches: { type: 'string' }, backend: { type: 'string' } },
+          strict: true,
+          allowPositionals: true,
+        });
+        if (positionals.length !== 1) {
+          io.err(`flatsparse eval: expected one run directory, received ${positionals.length ? positionals.join(' ') : 'none'}. Example: flatsparse eval runs/demo-vit-mnist-relu-20261124-120000`);
+          return 2;
+        }
+        if (values.split !== undefined && values.split !== 'heldOut' && values.split !== 'train') throw new ConfigError('--split', "must be 'heldOut' or 'train'.", { received: values.split, fix: 'pass --split heldOut or --split train.' });
+        return await evalCommand(io, positionals[0]!, {
+          split: values.split as 'heldOut' | 'train' | undefined,
+          weights: values.weights,
+          batches: values.batches === undefined ? undefined : integer('--batches', values.batches),
+          backend: values.backend,
+        });
       }
       case 'backends':
         return await backendsCommand(io);

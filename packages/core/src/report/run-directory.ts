@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderReport } from './html-report.js';
@@ -9,7 +10,8 @@ import { recordsToCsv, type RunRecord } from './run-record.js';
  * is rewritten whole and atomically at each flush, so none is ever half-written.
  */
 export class RunDirectory {
-  private readonly records: RunRecord[] = [];
+  private records: RunRecord[] = [];
+  private resumed = false;
 
   constructor(
     readonly path: string,
@@ -22,8 +24,22 @@ export class RunDirectory {
     await writeFileAtomic(join(this.path, 'run.json'), `${JSON.stringify({ title: this.meta.title, ...this.meta.facts }, null, 2)}\n`);
   }
 
+  /**
+   * Reads the records an earlier run wrote here, for a resumed run: the first new record then drops
+   * every earlier record at or after its step, so the files show one continuous history.
+   */
+  async loadExisting(): Promise<void> {
+    const text = await readFile(join(this.path, 'metrics.jsonl'), 'utf8').catch(() => '');
+    this.records = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RunRecord);
+    this.resumed = true;
+  }
+
   /** Adds a record (written at the next flush). */
   add(record: RunRecord): void {
+    if (this.resumed) {
+      this.records = this.records.filter((r) => r.step < record.step);
+      this.resumed = false;
+    }
     this.records.push(record);
   }
 

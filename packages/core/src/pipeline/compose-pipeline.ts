@@ -1,0 +1,68 @@
+import type { Backend } from '../backend.js';
+import { createRun, type Run } from '../composition-root.js';
+import { collectContributions } from '../contributions.js';
+import type { Dataset } from '../dataset.js';
+import type { GptModel, VitModel } from '../models/index.js';
+import type { Plugin } from '../plugin.js';
+import { validatePlugins } from '../plugin-validation.js';
+import type { NamedMetric } from '../train/index.js';
+import { buildModel, resolveModel, type ModelSpec, type ResolvedModel } from './build-model.js';
+
+/** What a pipeline is made of, before training settings. */
+export interface PipelineParts {
+  readonly seed?: number;
+  readonly backends: readonly Backend[];
+  readonly backend?: string;
+  readonly plugins: readonly Plugin[];
+  readonly pluginSources?: readonly string[];
+  readonly dataset: Dataset | (() => Promise<Dataset>);
+  readonly model: ModelSpec;
+  readonly activation: string;
+  readonly metrics?: readonly string[];
+}
+
+/** A composed pipeline: the run (backend, plugins), the data, the model and the metrics. */
+export interface ComposedPipeline {
+  readonly run: Run;
+  readonly dataset: Dataset;
+  readonly resolved: ResolvedModel;
+  readonly model: VitModel | GptModel;
+  readonly metrics: readonly NamedMetric[];
+  /** Disposes the model, then the run. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Composes a pipeline, checking everything that needs no backend first (plugins, the activation and
+ * metric names, the data, the model config against the data), then selecting and initialising the
+ * backend and building the model. 'modelBuilt' is not emitted here: the trainer (or the caller) does.
+ */
+export async function composePipeline(parts: PipelineParts): Promise<ComposedPipeline> {
+  const contributions = collectContributions(validatePlugins(parts.plugins, parts.pluginSources));
+  contributions.activations.get(parts.activation);
+  for (const name of parts.metrics ?? []) contributions.metrics.get(name);
+  const dataset = typeof parts.dataset === 'function' ? await parts.dataset() : parts.dataset;
+  const resolved = resolveModel(parts.model, dataset);
+  const seed = parts.seed ?? 0;
+  const run = await createRun({ backends: parts.backends, backend: parts.backend, plugins: parts.plugins, pluginSources: parts.pluginSources, seed });
+  try {
+    const { host } = run;
+    const activation = host.contributions.activations.get(parts.activation).value;
+    const metrics = (parts.metrics ?? []).map((name) => ({ name, metric: host.contributions.metrics.get(name).value }));
+    const model = buildModel(resolved, activation, seed);
+    return {
+      run,
+      dataset,
+      resolved,
+      model,
+      metrics,
+      async dispose() {
+        model.dispose();
+        await run.dispose();
+      },
+    };
+  } catch (err) {
+    await run.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,64 @@
+import { main } from '@flatsparse/cli';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recordingIo } from './recording-io.js';
+
+const good = {
+  name: 't',
+  model: { kind: 'vit', patch: 4, d: 8, depth: 1, heads: 2, mlpWidth: 16 },
+  data: { source: 'synthetic-image', classes: 3, imageSize: 8, trainSize: 32, heldOutSize: 16 },
+  train: { steps: 2, batchSize: 8 },
+};
+
+async function runWith(config: unknown, ext = '.json'): Promise<{ code: number; text: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fs-cfg-'));
+  const path = join(dir, `config${ext}`);
+  await writeFile(path, typeof config === 'string' ? config : JSON.stringify(config));
+  const io = recordingIo();
+  const code = await main(['run', path, '--out', join(dir, 'run'), '--quiet'], io);
+  return { code, text: io.text() };
+}
+
+describe('bad configs fail before training with an error naming the key', () => {
+  it.each([
+    ['an unknown top-level key', { ...good, trian: {} }, /E_CONFIG_INVALID.*'trian'.*unknown option 'trian'/],
+    ['a wrong type', { ...good, train: { steps: 'ten' } }, /'train\.steps'/],
+    ['a negative batch size', { ...good, train: { steps: 2, batchSize: -1 } }, /'train\.batchSize'/],
+    ['an unknown plugin, listing the known ones', { ...good, metrics: ['activation-sparsty'] }, /'metrics\.0'.*unknown built-in plugin 'activation-sparsty'.*activation-sparsity/],
+    ['a metric named as the activation', { ...good, activation: 'dead-neurons' }, /'activation'.*'dead-neurons' is a metric plugin, not a activation|'activation'.*not a/],
+    ['bad plugin options', { ...good, metrics: [{ name: 'activation-sparsity', options: { threshold: -1 } }] }, /threshold/],
+    ['a data option', { ...good, data: { ...good.data, imageSize: 0 } }, /'data\.imageSize'/],
+    ['an unknown data source', { ...good, data: { source: 'imagenet' } }, /'data\.source'/],
+    ['a learning-rate schedule option', { ...good, train: { steps: 2, lr: { kind: 'cosine', lr: 0.1, warmupSteps: -3 } } }, /'train\.lr\.warmupSteps'/],
+    ['a model key that does not fit', { ...good, model: { ...good.model, heads: 3 } }, /E_MODEL_CONFIG.*'heads'.*must divide d/],
+    ['a model that does not fit the data', { ...good, model: { ...good.model, kind: 'gpt' } }, /'model\.kind'.*image data/],
+    ['an unknown backend, listing the known ones', { ...good, backend: 'tpu' }, /E_BACKEND_UNKNOWN.*'tpu'.*cuda, webgpu, wasm/],
+    ['a backend that is not available, with how to install it', { ...good, backend: 'cuda' }, /E_BACKEND_UNAVAILABLE.*Known backends: cuda, webgpu, wasm; available here: wasm/],
+  ])('%s', async (_what, config, pattern) => {
+    const { code, text } = await runWith(config);
+    expect(code).toBe(2);
+    expect(text).toMatch(pattern);
+    expect(text).toMatch(/Fix:/);
+  });
+
+  it('reports YAML syntax errors and missing files', async () => {
+    expect((await runWith('name: [unclosed', '.yaml')).text).toMatch(/not valid YAML/);
+    const io = recordingIo();
+    expect(await main(['run', '/nonexistent/config.yaml'], io)).toBe(2);
+    expect(io.text()).toMatch(/cannot read the config file '\/nonexistent\/config\.yaml'/);
+  });
+
+  it('rejects bad command lines with usage hints', async () => {
+    const io = recordingIo();
+    expect(await main(['run'], io)).toBe(2);
+    expect(await main(['frobnicate'], io)).toBe(2);
+    expect(await main(['demo', '--steps', 'many'], io)).toBe(2);
+    expect(await main(['run', 'x.yaml', '--bogus'], io)).toBe(2);
+    expect(io.text()).toMatch(/expected one config file/);
+    expect(io.text()).toMatch(/unknown command 'frobnicate'. Known commands: demo, run, eval/);
+    expect(io.text()).toMatch(/'--steps'.*must be a positive integer/);
+    expect(io.text()).toMatch(/Unknown option '--bogus'/);
+  });
+});
