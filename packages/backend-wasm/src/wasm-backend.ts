@@ -9,6 +9,11 @@ export interface WasmBackendOptions {
   readonly threads?: number;
   /** Priority in 'auto' selection (default 10: below every GPU backend). */
   readonly priority?: number;
+  /**
+   * Where the .wasm binaries are (a directory prefix ending in '/', or a map from file name to URL),
+   * for bundlers and browsers that serve them elsewhere. Default: next to the package's own code.
+   */
+  readonly wasmPaths?: string | Readonly<Record<string, string>>;
 }
 
 /**
@@ -43,6 +48,7 @@ export function wasmBackend(options: WasmBackendOptions = {}): Backend {
       try {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         if (options.threads !== undefined) wasm.setThreadsCount(options.threads);
+        if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths as Parameters<typeof wasm.setWasmPaths>[0]);
         if (await tf.setBackend('wasm')) {
           await tf.ready();
           const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
