@@ -33,6 +33,8 @@ describe.skipIf(!state.available)('PluginHost with tensors (wasm)', () => {
     maxTokens: 1,
     addParam: () => param,
     setTrainable: () => undefined,
+    setParamOptions: () => undefined,
+    paramOptions: () => undefined,
     addMlpTransform: () => undefined,
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng, interval } from '@flatsparse/core';
-import type { ActivationFunction, DataSplit, Dataset, ForwardOptions, ForwardResult, MlpBlockInfo, MlpCapture, MlpTransform, TrainableModel } from '@flatsparse/core';
+import type { ActivationFunction, DataSplit, Dataset, ForwardOptions, ForwardResult, MlpBlockInfo, MlpCapture, MlpTransform, ParamOptions, TrainableModel } from '@flatsparse/core';
 
 /** ReLU with its habitat, for the tiny model. */
 export const tinyRelu: ActivationFunction = {
@@ -41,6 +41,7 @@ export function tinyModel(options: TinyModelOptions): TrainableModel & { readonl
   const rng = new Rng(options.seed ?? 0);
   const params = new Map<string, tf.Variable>();
   const transforms = new Map<string, MlpTransform[]>();
+  const paramOptions = new Map<string, ParamOptions>();
   const create = (name: string, shape: number[], std: number | 'ones' | 'zeros'): void => {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = std === 'ones' ? new Float32Array(size).fill(1) : std === 'zeros' ? new Float32Array(size) : rng.fill(size, (r) => r.normal() * std);
@@ -95,6 +96,11 @@ export function tinyModel(options: TinyModelOptions): TrainableModel & { readonl
     setTrainable(name, trainable) {
       get(name).trainable = trainable;
     },
+    setParamOptions(name, options) {
+      get(name);
+      paramOptions.set(name, { ...paramOptions.get(name), ...options });
+    },
+    paramOptions: (name) => paramOptions.get(name),
     addMlpTransform(blockIndex, stage, transform) {
       const key = `${blockIndex}:${stage}`;
       transforms.set(key, [...(transforms.get(key) ?? []), transform]);

@@ -8,7 +8,7 @@ export * from './errors.js';
 export { createToken, type Token } from './token.js';
 export { interval, inInterval, maskInIntervals, type Interval } from './interval.js';
 export type { ActivationContext, ActivationFunction } from './activation-function.js';
-export type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpProbes, MlpTransform, ModelView, TrainableModel } from './model.js';
+export type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpProbes, MlpTransform, ModelView, ParamOptions, TrainableModel } from './model.js';
 export type { DataSplit, Dataset, TensorBatch } from './dataset.js';
 export type { MlpCapture } from './mlp-capture.js';
 export type { MetricValue, SparsityMetric } from './sparsity-metric.js';

@@ -47,10 +47,25 @@ export interface ModelView {
    */
   setTrainable(name: string, trainable: boolean): void;
   /**
+   * Sets per-parameter optimiser options that override the optimiser's defaults and groups (for
+   * example weight decay on a zeroth-bias table). Called from 'modelBuilt'.
+   */
+  setParamOptions(name: string, options: ParamOptions): void;
+  /** The options set with setParamOptions (undefined if none). */
+  paramOptions(name: string): ParamOptions | undefined;
+  /**
    * Adds a transform of one MLP block's input x ('input', before the key layer) or output z
    * ('output', before the residual add); transforms run in the order added. Called from 'modelBuilt'.
    */
   addMlpTransform(blockIndex: number, stage: 'input' | 'output', transform: MlpTransform): void;
+}
+
+/** Per-parameter optimiser options (see ModelView.setParamOptions). */
+export interface ParamOptions {
+  /** Decoupled weight decay of this parameter. */
+  readonly weightDecay?: number;
+  /** Multiplier of the learning rate for this parameter. */
+  readonly lrMultiplier?: number;
 }
 
 /** A transform of an MLP block's input or output, [B, T, d] -> [B, T, d], inside the gradient tape. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ActivationFunction } from '../activation-function.js';
 import { ModelConfigError, ShapeError } from '../errors.js';
 import type { MlpCapture } from '../mlp-capture.js';
-import type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpTransform, TrainableModel } from '../model.js';
+import type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpTransform, ParamOptions, TrainableModel } from '../model.js';
 import { selfAttention } from './attention.js';
 import { layerNorm } from './layer-norm.js';
 import { accuracy, softmaxCrossEntropy } from './loss.js';
@@ -51,6 +51,7 @@ export abstract class TransformerModel<C extends TransformerShape = TransformerS
   protected abstract readonly causal: boolean;
   protected readonly store: ParamStore;
   private readonly transforms: MlpTransforms[];
+  private readonly paramOptionsByName = new Map<string, ParamOptions>();
 
   protected constructor(
     readonly kind: string,
@@ -159,6 +160,17 @@ export abstract class TransformerModel<C extends TransformerShape = TransformerS
   /** Marks a parameter trainable or frozen (sets `variable.trainable`). */
   setTrainable(name: string, trainable: boolean): void {
     this.store.setTrainable(name, trainable);
+  }
+
+  /** Sets optimiser options of one parameter (overriding the optimiser's defaults and groups). */
+  setParamOptions(name: string, options: ParamOptions): void {
+    this.store.get(name);
+    this.paramOptionsByName.set(name, { ...this.paramOptionsByName.get(name), ...options });
+  }
+
+  /** Options set with setParamOptions, if any. */
+  paramOptions(name: string): ParamOptions | undefined {
+    return this.paramOptionsByName.get(name);
   }
 
   /** Adds a transform of block `blockIndex`'s MLP input ('input') or output ('output'). */

@@ -3,7 +3,7 @@ import type { ActivationFunction } from '../activation-function.js';
 import { ModelConfigError } from '../errors.js';
 import { interval } from '../interval.js';
 import type { MlpCapture } from '../mlp-capture.js';
-import type { MlpBlockInfo, MlpTransform, ModelView } from '../model.js';
+import type { MlpBlockInfo, MlpTransform, ModelView, ParamOptions } from '../model.js';
 import { Rng } from '../random.js';
 
 /** ReLU as a plain ActivationFunction (flat region (-inf, 0], rest region [0, 0]) for tests and fixtures. */
@@ -84,6 +84,7 @@ export function fakeModel(options: FakeModelOptions = {}): FakeModel {
   const added: { name: string; shape: number[]; trainable: boolean }[] = [];
   const trainableChanges = new Map<string, boolean>();
   const transforms: RecordedTransform[] = [];
+  const paramOptions = new Map<string, ParamOptions>();
   const known = (name: string): tf.Variable => {
     const v = params.get(name);
     if (!v) throw new ModelConfigError(`the fake model has no parameter '${name}'.`, { received: name, expected: `one of ${[...params.keys()].join(', ')}` });
@@ -108,6 +109,11 @@ export function fakeModel(options: FakeModelOptions = {}): FakeModel {
       known(name).trainable = trainable;
       trainableChanges.set(name, trainable);
     },
+    setParamOptions(name, options) {
+      known(name);
+      paramOptions.set(name, { ...paramOptions.get(name), ...options });
+    },
+    paramOptions: (name) => paramOptions.get(name),
     addMlpTransform(blockIndex, stage, transform) {
       if (!mlpBlocks[blockIndex]) throw new ModelConfigError(`no MLP block ${blockIndex}.`, { received: blockIndex, expected: `0 to ${blocks - 1}` });
       transforms.push({ blockIndex, stage, transform });
