@@ -4,6 +4,7 @@ import { backendsCommand } from './commands/backends.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
+import { reproduceCommand } from './commands/reproduce.js';
 import { runCommand, type RunOverrides } from './commands/run.js';
 import { processIo, type Io } from './io.js';
 
@@ -17,6 +18,9 @@ Commands:
                            loss, accuracy and sparsities and an HTML report
   run <config.yaml|json> [--backend name] [--out dir] [--steps n] [--resume checkpoint-or-run-dir] [--quiet]
                            train the pipeline a config file describes (examples in configs/)
+  reproduce [--quick] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--out dir] [--backend name]
+                           vanilla ReLU vs each of the paper's methods vs all three, several seeds,
+                           with a report judging the paper's claims (--quick: a minute or two)
   eval <run-dir> [--split heldOut|train] [--weights file.safetensors] [--batches n] [--backend name]
                            metrics of a saved model on a data split, in evaluation mode
   backends                 list every backend, whether it is available here, and how to fix it if not
@@ -24,7 +28,7 @@ Commands:
                            run the backend conformance suite and print one row per case
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'eval', 'backends', 'conformance', 'help'];
+const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'backends', 'conformance', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
@@ -69,6 +73,25 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
           batches: values.batches === undefined ? undefined : integer('--batches', values.batches),
           backend: values.backend,
         });
+      }
+      case 'reproduce': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { quick: { type: 'boolean' }, seeds: { type: 'string' }, steps: { type: 'string' }, tasks: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } },
+          strict: true,
+        });
+        return await reproduceCommand(
+          io,
+          {
+            quick: values.quick ?? false,
+            seeds: values.seeds === undefined ? undefined : integer('--seeds', values.seeds),
+            steps: values.steps === undefined ? undefined : integer('--steps', values.steps),
+            tasks: values.tasks?.split(',').map((t) => t.trim()),
+            out: values.out,
+            backend: values.backend,
+          },
+          argv,
+        );
       }
       case 'backends':
         return await backendsCommand(io);
