@@ -12,6 +12,7 @@ describe('builtinPlugins catalog', () => {
       [
         'activation-sparsity', 'augmented-flatness', 'dead-neurons', 'derivative-sparsity', 'gelu', 'l1-activation',
         'relu', 's-shaped-squared-relu', 'shifted-relu', 'silu', 'squared-relu', 'topk-sparsity',
+        'zeroth-bias', 'restricted-layer-norm', 'j-squared-relu',
       ].sort(),
     );
   });
@@ -62,6 +63,10 @@ describe('option validation at the factory boundary', () => {
     ['topk-sparsity', { mass: 1.5 }, 'mass'],
     ['augmented-flatness', { samples: 3 }, 'samples'],
     ['l1-activation', {}, 'weight'],
+    ['zeroth-bias', { c: 0 }, 'c'],
+    ['zeroth-bias', { placement: 'middle' }, 'placement'],
+    ['restricted-layer-norm', { rampSteps: 10 }, 'rampSteps'],
+    ['j-squared-relu', { bounded: 'yes' }, 'bounded'],
     ['l1-activation', { weight: -1 }, 'weight'],
     ['l1-activation', { weight: 1, schedule: { kind: 'cosine' } }, 'schedule.kind'],
     ['l1-activation', { weight: 1, schedule: { kind: 'linear', steps: 0 } }, 'schedule.steps'],

@@ -10,6 +10,9 @@ import { activationSparsity, type ActivationSparsityOptions } from './metrics/ac
 import { deadNeurons, type DeadNeuronsOptions } from './metrics/dead-neurons.js';
 import { derivativeSparsity } from './metrics/derivative-sparsity.js';
 import { topkSparsity, type TopkSparsityOptions } from './metrics/topk-sparsity.js';
+import { jSquaredReLU, type JSquaredReLUOptions } from './methods/j-squared-relu.js';
+import { restrictedLayerNorm, type RestrictedLayerNormOptions } from './methods/restricted-layer-norm.js';
+import { zerothBias, type ZerothBiasOptions } from './methods/zeroth-bias.js';
 import { l1Activation, type L1ActivationOptions } from './regularizers/l1-activation.js';
 
 /** What a built-in plugin adds to a pipeline. */
@@ -51,6 +54,12 @@ const entries: readonly (readonly [string, BuiltinPlugin])[] = [
   ['topk-sparsity', entry<TopkSparsityOptions>('metric', 'topkSparsity', topkSparsity, "1 - mean(k)/n, k = fewest entries holding `mass` (0.99) of a token's L1 mass.")],
   ['augmented-flatness', entry('metric', 'augmentedFlatness', augmentedFlatness, 'AS_K, AS_V, c0, c2, density and the identity self-check (needs gradients).')],
   ['l1-activation', entry<L1ActivationOptions>('regularizer', 'l1Activation', l1Activation, 'L1 penalty mean |a| with a constant, linear or ProSparse weight schedule.')],
+  ['zeroth-bias', entry<ZerothBiasOptions>('regularizer', 'zerothBias', zerothBias, 'M1: per-position MLP input biases [maxTokens, d], clipped to c |gamma| (c = 0.1) after every step.')],
+  [
+    'restricted-layer-norm',
+    entry<RestrictedLayerNormOptions>('regularizer', 'restrictedLayerNorm', restrictedLayerNorm, "M2: MLP LayerNorm shift removed (or frozen, 'finetune'), scale bounded below by 1 after every step."),
+  ],
+  ['j-squared-relu', entry<JSquaredReLUOptions>('activation', 'jSquaredReLU', jSquaredReLU, "M3: J-SquaredReLU relu(x) + relu(x)^2 / 2, f' = (x + 1) 1[x >= 0]; flat on (-inf, 0).")],
 ];
 
 /** Every built-in plugin by its config name (equal to the plugin's `name`), read-only. */

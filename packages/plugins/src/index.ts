@@ -30,3 +30,25 @@ export {
 
 export { prosparseSchedule, weightSchedule, type ProsparseStage, type WeightScheduleSpec } from './regularizers/weight-schedule.js';
 export { l1Activation, l1ActivationLoss, l1ActivationRegularizer, type L1ActivationOptions } from './regularizers/l1-activation.js';
+
+// The paper's three methods (M1, M2, M3) and the presets combining them (methods/README.md).
+export { addZerothBiases, clipZerothBias, zerothBias, zerothBiasName, zerothBiasRegularizer, type ZerothBiasOptions } from './methods/zeroth-bias.js';
+export {
+  DEFAULT_RAMP_STEPS,
+  layerNormScaleBound,
+  restrictedLayerNorm,
+  restrictedLayerNormRegularizer,
+  restrictLayerNormScale,
+  restrictLayerNorms,
+  type RestrictedLayerNormOptions,
+} from './methods/restricted-layer-norm.js';
+export { DEFAULT_MIX_STEPS, jSquaredReLU, jSquaredReLUActivation, type JSquaredReLUOptions } from './methods/j-squared-relu.js';
+export {
+  J_SQUARED_RELU_KNEE,
+  J_SQUARED_RELU_SLOPE,
+  jSquaredReLUDerivative,
+  jSquaredReLUForward,
+  jSquaredReLUMixWeight,
+  jSquaredReLUReference,
+} from './methods/j-squared-relu-math.js';
+export { SPARSIFIED_ARMS, sparsified, sparsifiedActivation, sparsifiedFinetune, type SparsifiedArm, type SparsifiedOptions } from './methods/sparsified.js';
