@@ -21,9 +21,9 @@ describe('importing flatsparse packages', () => {
     const tf = await import('@tensorflow/tfjs-core');
     const { wasmBackend } = await import('@flatsparse/backend-wasm');
     const { webgpuBackend } = await import('@flatsparse/backend-webgpu');
-    const { cudaBackend } = await import('@flatsparse/backend-cuda');
-    const descriptors = [wasmBackend(), webgpuBackend(), cudaBackend()];
-    expect(descriptors.map((d) => d.name)).toEqual(['wasm', 'webgpu', 'cuda']);
+    const { cudaBackend, tensorflowCpuBackend } = await import('@flatsparse/backend-cuda');
+    const descriptors = [wasmBackend(), webgpuBackend(), cudaBackend(), tensorflowCpuBackend()];
+    expect(descriptors.map((d) => d.name)).toEqual(['wasm', 'webgpu', 'cuda', 'tensorflow-cpu']);
     expect(Object.keys((tf.engine() as unknown as { registryFactory: Record<string, unknown> }).registryFactory)).toEqual([]);
   });
 });

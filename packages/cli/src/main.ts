@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { backendsCommand } from './commands/backends.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
 import { evalCommand } from './commands/eval.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { runCommand, type RunOverrides } from './commands/run.js';
@@ -24,11 +25,12 @@ Commands:
   eval <run-dir> [--split heldOut|train] [--weights file.safetensors] [--batches n] [--backend name]
                            metrics of a saved model on a data split, in evaluation mode
   backends                 list every backend, whether it is available here, and how to fix it if not
-  conformance [--backend auto|wasm|webgpu|cuda] [--filter text] [--seed n]
+  doctor                   check every backend: available or not, why, and how to fix it (with the CUDA install guide)
+  conformance [--backend auto|wasm|webgpu|cuda|tensorflow-cpu] [--filter text] [--seed n]
                            run the backend conformance suite and print one row per case
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'backends', 'conformance', 'help'];
+const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'backends', 'doctor', 'conformance', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
@@ -95,6 +97,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       }
       case 'backends':
         return await backendsCommand(io);
+      case 'doctor':
+        return await doctorCommand(io);
       case 'conformance': {
         const { values } = parseArgs({ args: rest, options: { backend: { type: 'string', default: 'auto' }, filter: { type: 'string' }, seed: { type: 'string' } }, strict: true });
         return await conformanceCommand(io, { backend: values.backend!, filter: values.filter, seed: values.seed === undefined ? undefined : integer('--seed', values.seed) });

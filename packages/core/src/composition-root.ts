@@ -52,6 +52,7 @@ export async function createRun(options: RunOptions): Promise<Run> {
   try {
     info = await selection.backend.init();
   } catch (err) {
+    if (err instanceof BackendInitError) throw err;
     throw new BackendInitError(selection.backend.name, err, `run 'flatsparse backends' to see what is available, or pick another backend (install: ${selection.backend.install}).`);
   }
 

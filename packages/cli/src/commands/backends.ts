@@ -11,10 +11,11 @@ export async function backendsCommand(io: Io): Promise<number> {
     backend.tfjsName,
     String(backend.priority),
     availability.available ? 'yes' : 'no',
-    availability.available ? availability.detail : `${availability.reason} Fix: ${availability.fix}`,
+    availability.available ? availability.detail : availability.reason,
   ]);
   io.out(formatTable(['backend', 'tfjs', 'priority', 'available', 'detail'], rows));
   const chosen = survey.find((s) => s.availability.available);
   io.out(`\n'auto' selects: ${chosen ? chosen.backend.name : 'nothing (no backend is available)'}`);
+  if (survey.some((s) => !s.availability.available)) io.out("Run 'flatsparse doctor' for how to make the unavailable backends work.");
   return 0;
 }

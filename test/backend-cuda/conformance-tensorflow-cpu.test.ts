@@ -1,0 +1,16 @@
+import { tensorflowCpuBackend } from '@flatsparse/backend-cuda';
+import { describeBackendConformance, describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { builtinPlugins } from '@flatsparse/plugins';
+import { it } from 'vitest';
+import { PLUGIN_OPTIONS } from './plugin-options.js';
+
+// The backend suite and every built-in plugin's suite on 'tensorflow-cpu' (tfjs-node, resolved from
+// the current directory); skipped with the printed reason when the package or its binding is missing.
+const backend = tensorflowCpuBackend();
+const availability = await backend.isAvailable();
+describeBackendConformance(backend);
+if (availability.available) {
+  for (const [name, entry] of builtinPlugins) describePluginConformance(name, () => entry.factory(PLUGIN_OPTIONS[name]), { backend });
+} else {
+  it.skip(`plugin conformance on 'tensorflow-cpu' (skipped: ${availability.reason})`, () => undefined);
+}

@@ -1,0 +1,19 @@
+import { cudaBackend } from '@flatsparse/backend-cuda';
+import { describeBackendConformance, describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { builtinPlugins } from '@flatsparse/plugins';
+import { it } from 'vitest';
+import { PLUGIN_OPTIONS } from './plugin-options.js';
+
+// The backend suite and every built-in plugin's suite on 'cuda' (tfjs-node-gpu, resolved from the
+// current directory). Without the package, a working binding or a GPU, the backend suite prints the
+// reason with its fix and skips every case; the plugin suites are then one skipped entry (one printed
+// reason is enough). No exclusions yet: no real binding has run these suites in this repository.
+// 'tensorflow-cpu' has its own file: one process holds only one of tfjs-node and tfjs-node-gpu.
+const backend = cudaBackend();
+const availability = await backend.isAvailable();
+describeBackendConformance(backend);
+if (availability.available) {
+  for (const [name, entry] of builtinPlugins) describePluginConformance(name, () => entry.factory(PLUGIN_OPTIONS[name]), { backend });
+} else {
+  it.skip(`plugin conformance on 'cuda' (skipped: ${availability.reason})`, () => undefined);
+}
