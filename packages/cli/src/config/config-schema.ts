@@ -31,7 +31,7 @@ const trainSchema = z
   .object({
     steps: positiveInt,
     batchSize: positiveInt.default(32),
-    lr: z.union([z.number().positive(), z.object({ kind: z.string() }).catchall(z.unknown())]).default(1e-3),
+    lr: z.union([z.number().nonnegative(), z.object({ kind: z.string() }).catchall(z.unknown())]).default(1e-3),
     optimizer: optimizerSchema.default({}),
     clipNorm: z.number().positive().optional(),
     labelSmoothing: z.number().min(0).lt(1).default(0),
@@ -63,6 +63,7 @@ export const pipelineConfigSchema = z
     regularizers: z.array(pluginRefSchema).default([]),
     plugins: z.array(pluginRefSchema).default([]),
     train: trainSchema,
+    init: z.object({ weights: z.string().min(1) }).strict().optional(),
     output: z.object({ dir: z.string().min(1).optional(), saveModel: z.boolean().default(true) }).strict().default({ saveModel: true }),
   })
   .strict();

@@ -57,6 +57,7 @@ export function resolveConfig(config: PipelineConfig, options: ResolveOptions): 
     train,
     runDir: options.runDir,
     resumeFrom: options.resumeFrom,
+    initWeights: config.init?.weights,
     config,
   };
 }

@@ -1,7 +1,7 @@
 import type { BackendInfo } from '../backend.js';
 import type { Dataset } from '../dataset.js';
 import type { TrainableModel } from '../model.js';
-import { saveModel } from '../models/index.js';
+import { loadWeightsInto, saveModel } from '../models/index.js';
 import { RunDirectory } from '../report/run-directory.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
 import { composePipeline, type PipelineParts } from './compose-pipeline.js';
@@ -29,6 +29,12 @@ export interface PipelineSpec extends PipelineParts {
   readonly signal?: AbortSignal;
   /** Writes the trained model here (safetensors, atomic) when training completes. */
   readonly saveModelTo?: string;
+  /**
+   * Starts from saved weights (a model.safetensors of an earlier run, for example a vanilla ReLU model
+   * to sparsify with the fine-tuning variants). They are loaded before 'modelBuilt', so parameters that
+   * plugins add then (zeroth-bias tables) start from their own initial values.
+   */
+  readonly initWeights?: string;
 }
 
 /** What a pipeline run returns. */
@@ -50,6 +56,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
   const seed = spec.seed ?? 0;
   try {
     const { host } = run;
+    if (spec.initWeights !== undefined && spec.resumeFrom === undefined) await loadWeightsInto(model, spec.initWeights);
     spec.onStart?.({ backend: run.backend, model, dataset, skipped: run.skippedBackends });
     const dir = spec.runDir === undefined ? undefined : new RunDirectory(spec.runDir, { title: spec.name ?? 'flatsparse run', config: spec.config, facts: facts(spec, dataset, run.backend, seed, resolved.config) });
     if (spec.resumeFrom !== undefined) await dir?.loadExisting();
