@@ -17,6 +17,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
       { extends: true, test: { name: 'cross', include: ['test/*.test.ts', 'test/cli/**/*.test.ts'] } },
       { extends: true, test: { name: 'backend-wasm', include: ['test/backend-wasm/**/*.test.ts'] } },
+      { extends: true, test: { name: 'backend-cuda', include: ['test/backend-cuda/**/*.test.ts'] } },
+      { extends: true, test: { name: 'backend-webgpu', include: ['test/backend-webgpu/**/*.test.ts', 'test/browser/**/*.test.ts'] } },
     ],
   },
 });
