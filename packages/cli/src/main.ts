@@ -19,9 +19,10 @@ Commands:
                            loss, accuracy and sparsities and an HTML report
   run <config.yaml|json> [--backend name] [--out dir] [--steps n] [--resume checkpoint-or-run-dir] [--quiet]
                            train the pipeline a config file describes (examples in configs/)
-  reproduce [--quick] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--out dir] [--backend name]
+  reproduce [--quick] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--out dir] [--backend name] [--fresh]
                            vanilla ReLU vs each of the paper's methods vs all three, several seeds,
-                           with a report judging the paper's claims (--quick: a minute or two)
+                           with a report judging the paper's claims (--quick: a minute or two);
+                           runs that already completed in --out are reused unless --fresh
   eval <run-dir> [--split heldOut|train] [--weights file.safetensors] [--batches n] [--backend name]
                            metrics of a saved model on a data split, in evaluation mode
   backends                 list every backend, whether it is available here, and how to fix it if not
@@ -79,13 +80,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       case 'reproduce': {
         const { values } = parseArgs({
           args: rest,
-          options: { quick: { type: 'boolean' }, seeds: { type: 'string' }, steps: { type: 'string' }, tasks: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } },
+          options: { quick: { type: 'boolean' }, fresh: { type: 'boolean' }, seeds: { type: 'string' }, steps: { type: 'string' }, tasks: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } },
           strict: true,
         });
         return await reproduceCommand(
           io,
           {
             quick: values.quick ?? false,
+            fresh: values.fresh ?? false,
             seeds: values.seeds === undefined ? undefined : integer('--seeds', values.seeds),
             steps: values.steps === undefined ? undefined : integer('--steps', values.steps),
             tasks: values.tasks?.split(',').map((t) => t.trim()),

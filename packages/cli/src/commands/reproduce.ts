@@ -1,4 +1,5 @@
-import { ConfigError, writeFileAtomic } from '@flatsparse/core';
+import { ConfigError, writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
 import type { Io } from '../io.js';
@@ -17,6 +18,8 @@ export interface ReproduceOptions {
   readonly tasks?: readonly string[];
   readonly out?: string;
   readonly backend?: string;
+  /** Retrain runs that already completed in the output directory (default: reuse their records). */
+  readonly fresh?: boolean;
 }
 
 /**
@@ -43,11 +46,12 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
         const base = task.config(seed, options.quick);
         const config = parseConfig({ ...arm.apply(base), name: `${task.name}-${slug(arm.name)}-s${seed}`, backend: options.backend ?? 'auto' });
         const runDir = join(out, task.name, slug(arm.name), `seed-${seed}`);
-        const result = await runConfig(io, config, { out: runDir, steps: options.steps, quiet: true });
         steps = options.steps ?? config.train.steps;
-        seedResults.push({ seed, records: result.records, runDir });
-        const held = result.summary.finalHeldOut;
-        io.out(`${task.name} | ${arm.name.padEnd(17)} | seed ${seed} | held-out ${task.quality === 'accuracy' ? `acc ${((held?.accuracy ?? Number.NaN) * 100).toFixed(1)}%` : `loss ${(held?.loss ?? Number.NaN).toFixed(4)}`} | inference act. sparsity ${((held?.figures['activationSparsity.value']?.mean ?? Number.NaN) * 100).toFixed(1)}%`);
+        const reused = options.fresh ? undefined : await completedRecords(runDir, steps);
+        const records = reused ?? (await runConfig(io, config, { out: runDir, steps: options.steps, quiet: true })).records;
+        seedResults.push({ seed, records, runDir });
+        const held = [...records].reverse().find((r) => r.split === 'heldOut');
+        io.out(`${task.name} | ${arm.name.padEnd(17)} | seed ${seed}${reused ? ' (reused)' : ''} | held-out ${task.quality === 'accuracy' ? `acc ${((held?.accuracy ?? Number.NaN) * 100).toFixed(1)}%` : `loss ${(held?.loss ?? Number.NaN).toFixed(4)}`} | inference act. sparsity ${((held?.figures['activationSparsity.value']?.mean ?? Number.NaN) * 100).toFixed(1)}%`);
       }
       summaries.push(summariseArm(arm.name, seedResults, task.quality));
     }
@@ -63,6 +67,18 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
   io.out(markdown);
   io.out(`\nwritten: ${join(out, 'reproduction.md')}, ${join(out, 'reproduction.html')}, ${join(out, 'summary.json')}`);
   return 0;
+}
+
+/**
+ * The records of a run that already completed `steps` steps in `runDir` (its metrics.jsonl ends with
+ * the final held-out evaluation), so an interrupted reproduction continues where it stopped.
+ */
+async function completedRecords(runDir: string, steps: number): Promise<TrainerRecord[] | undefined> {
+  const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const records = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as TrainerRecord);
+  const last = records[records.length - 1];
+  return last?.split === 'heldOut' && last.step === steps - 1 ? records : undefined;
 }
 
 function slug(name: string): string {

@@ -28,7 +28,9 @@ export function embedPatches(
   const batch = images.shape[0]!;
   const d = weights.weight.shape[1]!;
   const tokens = linear(patchify(images, patch), weights.weight, weights.bias);
-  const cls = tf.tile(tf.reshape(weights.cls, [1, 1, d]), [batch, 1, 1]);
+  // 0 + cls broadcast over the batch, not tf.tile (nor broadcastTo, which runs Tile): the gradient of
+  // Tile adds B slices one by one (slow on wasm); that of a broadcasting add is one sum.
+  const cls = tf.add(tf.zeros([batch, 1, d]), tf.reshape(weights.cls, [1, 1, d]));
   return tf.add(tf.concat([cls, tokens], 1), weights.pos);
 }
 
@@ -42,7 +44,7 @@ export function embedTokens(ids: tf.Tensor, table: tf.Tensor, positions: tf.Tens
   const [vocab, d] = table.shape as [number, number];
   // int32 one-hot then cast: tfjs-backend-wasm 4.22 writes integer bit patterns for oneHot(..., 'float32').
   const oneHot = tf.cast(tf.oneHot(tf.reshape(ids, [-1]) as tf.Tensor1D, vocab), 'float32');
-  const embedded = tf.reshape(tf.matMul(oneHot, table), [batch, tokens, d]);
+  const embedded = tf.reshape(linear(oneHot, table), [batch, tokens, d]);
   const pos = tokens === positions.shape[0] ? positions : tf.slice(positions, [0, 0], [tokens, d]);
   return tf.add(embedded, pos);
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '../errors.js';
 import { embedTokens } from './embeddings.js';
+import { linear, matMulTransposed } from './linear.js';
 import { parseGptConfig, type GptConfig, type GptConfigInput } from './model-config.js';
 import { TransformerModel, type ModelOptions } from './transformer-model.js';
 
@@ -48,7 +49,7 @@ export class GptModel extends TransformerModel<GptConfig> {
   protected head(h: tf.Tensor): tf.Tensor {
     const [batch, tokens, d] = h.shape as [number, number, number];
     const flat = tf.reshape(h, [batch * tokens, d]);
-    const logits = this.config.tiedHead ? tf.matMul(flat, this.store.get('embed.token'), false, true) : tf.matMul(flat, this.store.get('head.weight'));
+    const logits = this.config.tiedHead ? matMulTransposed(flat, this.store.get('embed.token')) : linear(flat, this.store.get('head.weight'));
     return tf.reshape(logits, [batch, tokens, this.config.vocab]);
   }
 }

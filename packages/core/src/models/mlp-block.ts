@@ -1,8 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { ActivationFunction } from '../activation-function.js';
 import { ShapeError } from '../errors.js';
 import type { MlpCapture } from '../mlp-capture.js';
 import type { MlpBlockInfo, MlpProbes, MlpTransform } from '../model.js';
+import { addSame } from './add-same.js';
 import { linear } from './linear.js';
 
 /** The transforms registered on one MLP block, each list in the order added. */
@@ -60,11 +61,11 @@ export function instrumentedMlp(
   let x = x0;
   for (const transform of transforms.input) x = transform(x, transformInfo);
   let p = linear(x, weights.keyWeight, weights.keyBias);
-  if (probes !== undefined) p = tf.add(p, probes.p);
+  if (probes !== undefined) p = addSame(p, probes.p);
   let a = activation.apply(p, context);
-  if (probes !== undefined) a = tf.add(a, probes.a);
+  if (probes !== undefined) a = addSame(a, probes.a);
   let z = linear(a, weights.valueWeight, weights.valueBias);
   for (const transform of transforms.output) z = transform(z, transformInfo);
-  if (probes !== undefined) z = tf.add(z, probes.z);
+  if (probes !== undefined) z = addSame(z, probes.z);
   return { z, capture: { block: info, activation, training: pass.training, x, p, a, z } };
 }

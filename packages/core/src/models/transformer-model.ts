@@ -4,6 +4,7 @@ import type { ActivationFunction } from '../activation-function.js';
 import { ModelConfigError, ShapeError } from '../errors.js';
 import type { MlpCapture } from '../mlp-capture.js';
 import type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpTransform, ParamOptions, TrainableModel } from '../model.js';
+import { addSame } from './add-same.js';
 import { selfAttention } from './attention.js';
 import { layerNorm } from './layer-norm.js';
 import { accuracy, softmaxCrossEntropy } from './loss.js';
@@ -124,12 +125,12 @@ export abstract class TransformerModel<C extends TransformerShape = TransformerS
       const b = `blocks.${i}`;
       const attnIn = layerNorm(h, param(`${b}.ln1.scale`), param(`${b}.ln1.shift`), lnEps);
       const attnParams = { qkvWeight: param(`${b}.attn.qkv.weight`), qkvBias: param(`${b}.attn.qkv.bias`), outWeight: param(`${b}.attn.out.weight`), outBias: param(`${b}.attn.out.bias`) };
-      h = tf.add(h, selfAttention(attnIn, attnParams, heads, this.causal));
+      h = addSame(h, selfAttention(attnIn, attnParams, heads, this.causal));
       const x = layerNorm(h, param(`${b}.ln2.scale`), param(`${b}.ln2.shift`), lnEps);
       const weights = { keyWeight: param(`${b}.mlp.key.weight`), keyBias: param(`${b}.mlp.key.bias`), valueWeight: param(`${b}.mlp.value.weight`), valueBias: param(`${b}.mlp.value.bias`) };
       const pass = { step: options.step, training: options.training, ...(probes ? { probes: probes[i]! } : {}) };
       const { z, capture } = instrumentedMlp(x, this.mlpBlocks[i]!, weights, this.activation, this.transforms[i]!, pass);
-      h = tf.add(h, z);
+      h = addSame(h, z);
       captures.push(capture);
     }
     const final = layerNorm(h, param('final_ln.scale'), param('final_ln.shift'), lnEps);

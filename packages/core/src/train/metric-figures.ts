@@ -19,20 +19,23 @@ export interface FigureSummary {
  * Computes every figure of every metric for every captured MLP block, on the device: returns
  * `${metricName}.${figure}` -> a [layers] tensor (the caller owns it). Metrics whose `needsGradients`
  * is set are skipped when the captures have no gradients. A layer that lacks a figure the first layer
- * has gets NaN. Nothing is read back.
+ * has gets NaN. Nothing is read back. All metrics of one layer run inside one tf.tidy, so metrics can
+ * share intermediate tensors of the same capture (the standard ones share their interval indicators).
  */
 export function computeFigures(metrics: readonly NamedMetric[], captures: readonly MlpCapture[]): Record<string, tf.Tensor1D> {
   const hasGradients = captures.every((c) => c.dp !== undefined && c.da !== undefined && c.dz !== undefined);
   const out: Record<string, tf.Tensor1D> = {};
-  if (captures.length === 0) return out;
-  for (const { name, metric } of metrics) {
-    if (metric.needsGradients && !hasGradients) continue;
-    const perLayer = captures.map((capture) => tf.tidy(() => metric.compute(capture)));
-    const figures = Object.keys(perLayer[0] ?? {});
-    for (const figure of figures) {
-      out[`${name}.${figure}`] = tf.tidy(() => tf.stack(perLayer.map((values) => tf.reshape(values[figure] ?? tf.scalar(Number.NaN), []))) as tf.Tensor1D);
-    }
-    for (const values of perLayer) for (const t of Object.values(values)) t.dispose();
+  const used = metrics.filter(({ metric }) => !(metric.needsGradients && !hasGradients));
+  if (captures.length === 0 || used.length === 0) return out;
+  const perLayer = captures.map((capture) => tf.tidy(() => used.map(({ metric }) => ({ ...metric.compute(capture) }))));
+  try {
+    used.forEach(({ name }, m) => {
+      for (const figure of Object.keys(perLayer[0]?.[m] ?? {})) {
+        out[`${name}.${figure}`] = tf.tidy(() => tf.stack(perLayer.map((layer) => tf.reshape(layer[m]?.[figure] ?? tf.scalar(Number.NaN), []))) as tf.Tensor1D);
+      }
+    });
+  } finally {
+    for (const layer of perLayer) for (const values of layer) for (const t of Object.values(values)) t.dispose();
   }
   return out;
 }

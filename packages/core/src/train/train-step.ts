@@ -46,6 +46,15 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
   };
   try {
     return tf.tidy(() => {
+      // Tensors with a larger id than this marker were created by this step's forward pass: those are
+      // kept past the gradient tape's tidy as they are (a copy of every capture costs tens of ms per
+      // step); anything older (a variable, the batch) is copied, since it is disposed with `kept`.
+      const firstId = tf.scalar(0).id;
+      const keepCapture = <T extends tf.Tensor>(t: T): T => {
+        if (t.id <= firstId) return keep(t);
+        kept.push(tf.keep(t));
+        return t;
+      };
       const probes: MlpProbes[] = model.probeShapes(batch.inputs).map((s) => ({ p: tf.zeros(s.p), a: tf.zeros(s.a), z: tf.zeros(s.z) }));
       const trainable = [...model.params].filter(([, v]) => v.trainable);
       const xs: tf.Tensor[] = [...trainable.map(([, v]) => v), ...probes.flatMap((p) => [p.p, p.a, p.z])];
@@ -61,7 +70,7 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
           host.emitSync('afterForward', { step, loss: total, captures: forward.captures, training: true });
           dataLoss = keep(loss);
           terms = Object.fromEntries(Object.entries(extra?.terms ?? {}).map(([name, t]) => [name, keep(t)]));
-          captures = forward.captures.map((c) => ({ ...c, x: keep(c.x), p: keep(c.p), a: keep(c.a), z: keep(c.z) }));
+          captures = forward.captures.map((c) => ({ ...c, x: keepCapture(c.x), p: keepCapture(c.p), a: keepCapture(c.a), z: keepCapture(c.z) }));
           return total;
         },
         xs,

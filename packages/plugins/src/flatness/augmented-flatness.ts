@@ -1,7 +1,8 @@
-import { PluginError, ShapeError, maskInIntervals, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { PluginError, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
+import { outsideIndicator, sharedOutsideIndicator } from '../metrics/interval-indicator.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** The figures of augmented flatness for one MLP block (scalar tensors on the device). */
@@ -35,36 +36,57 @@ const PLUGIN = 'augmented-flatness';
  * E_PLUGIN_HOOK if the capture has no gradients and E_SHAPE if a tensor is not [B, T, *].
  */
 export function augmentedFlatnessOf(capture: MlpCapture): AugmentedFlatnessFigures {
-  const { x, p, a, dp, da, dz, activation } = capture;
+  checkCapture(capture);
+  return tf.tidy(() => ({ ...flatnessFigures(capture, outsideIndicator(capture.p, capture.activation.flatRegions)) })) as unknown as AugmentedFlatnessFigures;
+}
+
+function checkCapture(capture: MlpCapture): void {
+  const { x, p, a, dp, da, dz } = capture;
   if (!dp || !da || !dz) {
     throw new PluginError(PLUGIN, 'compute', undefined, new Error('the capture has no gradients (dp, da, dz)'), 'compute augmented flatness after a backward pass (the metric declares needsGradients: true).');
   }
   for (const [label, t] of [['x', x], ['p', p], ['a', a], ['dp', dp], ['da', da], ['dz', dz]] as const) {
     if (t.rank !== 3) throw new ShapeError(`capture.${label}`, t.shape, '[B, T, width]', 'pass per-token tensors of rank 3 (batch, tokens, width).');
   }
+}
+
+/** The figures from a checked capture and the indicator of sigma'(p) != 0 (1 outside the flat regions); call inside tf.tidy. */
+function flatnessFigures(capture: MlpCapture, active: tf.Tensor): AugmentedFlatnessFigures {
+  const { x, p, a, activation } = capture;
+  const [dp, da, dz] = [capture.dp!, capture.da!, capture.dz!];
   const [B = 1, T = 1, n = 1] = p.shape;
-  return tf.tidy(() => {
-    const xNorm2 = tf.sum(tf.square(x), -1); // [B, T]
-    const gNorm2 = tf.sum(tf.square(dz), -1); // ||G_t||^2, [B, T]
-    const asK = tf.div(tf.sum(tf.mul(tf.sum(tf.square(dp), -1), xNorm2)), B) as tf.Scalar;
-    const asV = tf.div(tf.sum(tf.mul(gNorm2, tf.sum(tf.square(a), -1))), B) as tf.Scalar;
-    const active = tf.cast(tf.logicalNot(maskInIntervals(p, activation.flatRegions)), 'float32');
-    const slope = activation.derivative(p);
-    const weighted = tf.mul(tf.mul(tf.square(slope), tf.square(da)), tf.expandDims(xNorm2, -1));
-    const c0 = tf.divNoNan(tf.sum(tf.mul(weighted, active)), tf.sum(active)) as tf.Scalar;
-    const c2 = tf.mean(gNorm2) as tf.Scalar;
-    const density = tf.mean(active) as tf.Scalar;
-    const identityDensity = tf.divNoNan(asK, tf.mul(c0, T * n)) as tf.Scalar;
-    const identityError = tf.divNoNan(tf.abs(tf.sub(identityDensity, density)), density) as tf.Scalar;
-    const ratio = tf.divNoNan(asK, c0) as tf.Scalar;
-    return { asK, asV, c0, c2, density, identityDensity, identityError, ratio };
-  });
+  // Squares as t * t (one XNNPACK kernel on wasm, where tf.square is a slower generic loop), and
+  // every per-entry product reduced over the last axis before it meets a per-token factor.
+  const rowNorm2 = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(t, t), -1); // [B, T]
+  const xNorm2 = rowNorm2(x);
+  const gNorm2 = rowNorm2(dz); // ||G_t||^2
+  const asK = tf.div(tf.sum(tf.mul(rowNorm2(dp), xNorm2)), B) as tf.Scalar;
+  const asV = tf.div(tf.sum(tf.mul(gNorm2, rowNorm2(a))), B) as tf.Scalar;
+  const activeCount = tf.sum(active);
+  const slopeG = tf.mul(activation.derivative(p), da); // sigma'(p) g
+  const perToken = tf.sum(tf.mul(tf.mul(slopeG, slopeG), active), -1); // sum over the active entries, [B, T]
+  const c0 = tf.divNoNan(tf.sum(tf.mul(perToken, xNorm2)), activeCount) as tf.Scalar;
+  const c2 = tf.mean(gNorm2) as tf.Scalar;
+  const density = tf.div(activeCount, p.size) as tf.Scalar;
+  const identityDensity = tf.divNoNan(asK, tf.mul(c0, T * n)) as tf.Scalar;
+  const identityError = tf.divNoNan(tf.abs(tf.sub(identityDensity, density)), density) as tf.Scalar;
+  const ratio = tf.divNoNan(asK, c0) as tf.Scalar;
+  return { asK, asV, c0, c2, density, identityDensity, identityError, ratio };
 }
 
 /** The metric 'augmentedFlatness' (needs gradients) with the figures of AugmentedFlatnessFigures. */
 export function augmentedFlatnessMetric(options: AugmentedFlatnessOptions = {}): SparsityMetric {
   parseOptions(PLUGIN, z.strictObject({}), options, '{} (no options)');
-  return Object.freeze({ name: 'augmentedFlatness', needsGradients: true, compute: (capture: MlpCapture) => ({ ...augmentedFlatnessOf(capture) }) });
+  return Object.freeze({ name: 'augmentedFlatness', needsGradients: true, compute: computeShared });
+}
+
+/**
+ * The metric's compute: untidied on purpose (computeFigures' scope disposes the intermediates), so
+ * the indicator of p is shared with derivative sparsity.
+ */
+function computeShared(capture: MlpCapture): Readonly<Record<string, tf.Scalar>> {
+  checkCapture(capture);
+  return { ...flatnessFigures(capture, sharedOutsideIndicator(capture.p, capture.activation.flatRegions)) };
 }
 
 /** Plugin 'augmented-flatness': contributes the metric 'augmentedFlatness'. */

@@ -1,0 +1,30 @@
+/**
+ * Loads the built workspace packages (dist/, made by `pnpm build`) and the one tfjs-core they share.
+ * The files are imported by path, so the bench needs no workspace dependency of its own.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = new URL('../', import.meta.url);
+
+async function importBuilt(pkg) {
+  const entry = new URL(`packages/${pkg}/dist/index.js`, root);
+  if (!existsSync(fileURLToPath(entry))) {
+    throw new Error(`packages/${pkg} is not built (${fileURLToPath(entry)} is missing): run \`pnpm build\` first, or use \`pnpm bench\`, which builds.`);
+  }
+  return import(entry.href);
+}
+
+/** { core, plugins, wasm, tf, tfWasm }: @flatsparse/core, /plugins, /backend-wasm, tfjs-core and tfjs-backend-wasm. */
+export async function loadPackages() {
+  const core = await importBuilt('core');
+  const plugins = await importBuilt('plugins');
+  const wasm = await importBuilt('backend-wasm');
+  // The same file core's dist resolves '@tensorflow/tfjs-core' to (the package's "main").
+  const require = createRequire(new URL('packages/core/package.json', root));
+  const tf = await import(pathToFileURL(require.resolve('@tensorflow/tfjs-core')).href);
+  const requireWasm = createRequire(new URL('packages/backend-wasm/package.json', root));
+  const tfWasm = await import(pathToFileURL(requireWasm.resolve('@tensorflow/tfjs-backend-wasm')).href);
+  return { core, plugins, wasm, tf, tfWasm };
+}

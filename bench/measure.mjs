@@ -1,0 +1,105 @@
+/**
+ * Timing of training steps through the real Trainer (sampler, hooks, clipping, AdamW, the non-finite
+ * guard and the per-step read-back of loss and figures with logEvery 1), and of one large matMul.
+ */
+
+/** The metric plugins measured at every step in the "all metrics" configuration. */
+export const ALL_METRICS = [
+  ['activation-sparsity', 'activationSparsity'],
+  ['derivative-sparsity', 'derivativeSparsity'],
+  ['dead-neurons', 'deadNeurons'],
+  ['augmented-flatness', 'augmentedFlatness'],
+];
+
+/** Random uniform images [size, H, W, C] and labels, from the core's seeded Rng. */
+function syntheticImages(core, config, size, seed) {
+  const rng = new core.Rng(seed);
+  const inputShape = [...config.imageSize, config.channels ?? 1];
+  const pixels = inputShape.reduce((a, b) => a * b, 1);
+  const split = () => ({
+    inputs: rng.fill(size * pixels, (r) => r.uniform()),
+    inputShape,
+    targets: Int32Array.from({ length: size }, () => rng.int(config.classes)),
+    targetShape: [],
+    size,
+  });
+  return { name: 'bench-random-images', kind: 'image', classes: config.classes, train: split(), heldOut: split(), source: `uniform noise, seed ${seed}` };
+}
+
+/**
+ * Trains a fresh ViT for warmup + steps steps and returns the wall time (ms) of each step after the
+ * warm-up, taken between consecutive train records (logEvery 1), the process CPU time of the same
+ * intervals (all threads: insensitive to other processes, but it includes V8's GC helper threads),
+ * and the last record.
+ */
+export async function timeTrainSteps({ core, plugins }, { config, batch, withMetrics, warmup, steps, seed = 0 }) {
+  const model = core.createVit(config, { activation: plugins.reluActivation, seed });
+  const host = await core.PluginHost.create(withMetrics ? ALL_METRICS.map(([plugin]) => plugins.createBuiltinPlugin(plugin)) : []);
+  const metrics = withMetrics ? ALL_METRICS.map(([, name]) => ({ name, metric: host.contributions.metrics.get(name).value })) : [];
+  const times = [];
+  const cpuTimes = [];
+  let previous;
+  let previousCpu;
+  let lastRecord;
+  try {
+    const trainer = new core.Trainer({
+      model,
+      dataset: syntheticImages(core, config, batch * 4, seed),
+      host,
+      metrics,
+      steps: warmup + steps,
+      batchSize: batch,
+      lr: 1e-3,
+      optimizer: { weightDecay: 0.05 },
+      clipNorm: 1,
+      labelSmoothing: 0.11,
+      logEvery: 1,
+      evalBatches: 1,
+      seed,
+      sink: {
+        write: (record) => {
+          if (record.split !== 'train') return;
+          const cpu = process.cpuUsage();
+          if (previous !== undefined && record.step >= warmup) {
+            times.push(record.wallMs - previous);
+            cpuTimes.push((cpu.user + cpu.system - previousCpu) / 1000);
+          }
+          previous = record.wallMs;
+          previousCpu = cpu.user + cpu.system;
+          lastRecord = record;
+        },
+      },
+    });
+    await trainer.run();
+  } finally {
+    model.dispose();
+    await host.dispose();
+  }
+  return { times, cpuTimes, lastRecord };
+}
+
+/** Median wall time (ms) of a [size x size] float32 matMul, result read back each time. */
+export async function timeMatMul(tf, size = 1024, reps = 10) {
+  const a = tf.randomNormal([size, size]);
+  const b = tf.randomNormal([size, size]);
+  const times = [];
+  try {
+    for (let i = 0; i < reps + 2; i++) {
+      const start = performance.now();
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+      if (i >= 2) times.push(performance.now() - start);
+    }
+  } finally {
+    tf.dispose([a, b]);
+  }
+  return median(times);
+}
+
+/** Median of a list of numbers. */
+export function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
