@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
 import type { StoredTensor } from '../io/safetensors.js';
 import { MomentGroups, type MomentEntry } from './moment-groups.js';
+import type { ParamOptions } from '../model.js';
 import { DEFAULT_NO_DECAY, resolveGroup, type ParamGroup, type ResolvedGroup } from './param-groups.js';
 import { parseOptions } from './parse-options.js';
 
@@ -57,17 +58,28 @@ export class AdamW {
     return this.count;
   }
 
-  /** The learning-rate multiplier and weight decay of a parameter. */
-  groupOf(name: string, shape: readonly number[]): ResolvedGroup {
-    return resolveGroup(name, shape, this.options.groups, this.options);
+  /**
+   * The learning-rate multiplier and weight decay of a parameter: per-parameter options (set by plugins
+   * through ModelView.setParamOptions) win over the groups, which win over the defaults.
+   */
+  groupOf(name: string, shape: readonly number[], override?: ParamOptions): ResolvedGroup {
+    const group = resolveGroup(name, shape, this.options.groups, this.options);
+    return { lrMultiplier: override?.lrMultiplier ?? group.lrMultiplier, weightDecay: override?.weightDecay ?? group.weightDecay };
   }
 
   /**
    * Applies one update to every trainable parameter that has a gradient; call inside tf.tidy. With
    * `gate` (a boolean scalar), parameters and moments keep their old values where it is false, so a
-   * non-finite step changes nothing, decided on the device without a read-back.
+   * non-finite step changes nothing, decided on the device without a read-back. `overrides` gives
+   * per-parameter options (ModelView.paramOptions).
    */
-  apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number, gate?: tf.Tensor): void {
+  apply(
+    params: ReadonlyMap<string, tf.Variable>,
+    grads: ReadonlyMap<string, tf.Tensor>,
+    lr: number,
+    gate?: tf.Tensor,
+    overrides?: (name: string) => ParamOptions | undefined,
+  ): void {
     this.count += 1;
     const { beta1, beta2, epsilon } = this.options;
     const bc1 = 1 - beta1 ** this.count;
@@ -75,7 +87,7 @@ export class AdamW {
     const entries: MomentEntry[] = [];
     for (const [name, grad] of grads) {
       const param = params.get(name);
-      if (param !== undefined && param.trainable) entries.push({ name, param, grad, options: this.groupOf(name, param.shape) });
+      if (param !== undefined && param.trainable) entries.push({ name, param, grad, options: this.groupOf(name, param.shape, overrides?.(name)) });
     }
     // Same-shaped parameters with the same options are updated as one stacked tensor: the element-wise
     // arithmetic (and so every result) is that of a per-parameter update, in a tenth of the ops.

@@ -90,7 +90,7 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
       const figures = measure ? computeFigures(ctx.metrics, full) : {};
       const clipped = clipByGlobalNorm(paramGrads, ctx.clipNorm);
       const gate = ctx.guard.update(step, value, clipped.norm);
-      ctx.optimizer.apply(model.params, clipped.grads, lr, gate);
+      ctx.optimizer.apply(model.params, clipped.grads, lr, gate, (name) => model.paramOptions(name));
       if (!measure) return undefined;
       const lossTerms = Object.fromEntries(Object.entries(terms).map(([name, t]) => [name, tf.clone(t)]));
       return { loss: tf.clone(dataLoss!), lossTerms, figures };
