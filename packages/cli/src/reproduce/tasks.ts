@@ -50,7 +50,7 @@ export const TASKS: readonly Task[] = [
       data: { source: 'moby-dick', seqLen: quick ? 32 : 64, trainSize: quick ? 1000 : 12000, heldOutSize: quick ? 128 : 512, seed },
       metrics,
       train: {
-        steps: quick ? 40 : 400,
+        steps: quick ? 40 : 200,
         batchSize: quick ? 16 : 32,
         lr: { kind: 'inverseSqrt', lr: 3e-3, warmupSteps: quick ? 4 : 40 },
         optimizer: { weightDecay: 0.001 },
