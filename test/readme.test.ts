@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,5 +25,12 @@ describe('README and CI', () => {
   it('the scripts behind both commands exist', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     for (const script of ['demo', 'test', 'build', 'typecheck', 'bench']) expect(pkg.scripts[script], script).toBeTypeOf('string');
+    // Every committed file a script runs exists (dist/ files come from the build and are not checked).
+    for (const [name, script] of Object.entries(pkg.scripts as Record<string, string>)) {
+      for (const file of script.match(/node (\S+\.m?js)/g)?.map((m) => m.slice(5)) ?? []) {
+        if (!file.includes('/dist/')) expect(existsSync(join(root, file)), `${name}: ${file}`).toBe(true);
+      }
+    }
+    expect(pkg.scripts.demo).toContain('packages/cli/bin/flatsparse.js demo');
   });
 });
