@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ActivationFunction } from './activation-function.js';
+import type { ActivationContext, ActivationFunction } from './activation-function.js';
 import type { MlpBlockInfo } from './model.js';
 
 /**
@@ -16,6 +16,8 @@ export interface MlpCapture {
   readonly activation: ActivationFunction;
   /** Whether the pass ran in training mode. */
   readonly training: boolean;
+  /** The context the activation was applied with (pass it to `activation.derivative`, e.g. for ramps). */
+  readonly context?: ActivationContext;
   /** MLP input x = LN(h) (+ zeroth bias), shape [B, T, d]. */
   readonly x: tf.Tensor;
   /** Pre-activation p = K x + b_K, shape [B, T, n]. */

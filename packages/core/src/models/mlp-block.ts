@@ -67,5 +67,5 @@ export function instrumentedMlp(
   let z = linear(a, weights.valueWeight, weights.valueBias);
   for (const transform of transforms.output) z = transform(z, transformInfo);
   if (probes !== undefined) z = addSame(z, probes.z);
-  return { z, capture: { block: info, activation, training: pass.training, x, p, a, z } };
+  return { z, capture: { block: info, activation, training: pass.training, context, x, p, a, z } };
 }

@@ -63,7 +63,7 @@ function flatnessFigures(capture: MlpCapture, active: tf.Tensor): AugmentedFlatn
   const asK = tf.div(tf.sum(tf.mul(rowNorm2(dp), xNorm2)), B) as tf.Scalar;
   const asV = tf.div(tf.sum(tf.mul(gNorm2, rowNorm2(a))), B) as tf.Scalar;
   const activeCount = tf.sum(active);
-  const slopeG = tf.mul(activation.derivative(p), da); // sigma'(p) g
+  const slopeG = tf.mul(activation.derivative(p, capture.context), da); // sigma'(p) g
   const perToken = tf.sum(tf.mul(tf.mul(slopeG, slopeG), active), -1); // sum over the active entries, [B, T]
   const c0 = tf.divNoNan(tf.sum(tf.mul(perToken, xNorm2)), activeCount) as tf.Scalar;
   const c2 = tf.mean(gNorm2) as tf.Scalar;
