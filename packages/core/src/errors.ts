@@ -28,7 +28,15 @@ export type ErrorCode =
   | 'E_SHAPE'
   | 'E_DATA'
   | 'E_CHECKPOINT'
-  | 'E_MODEL_CONFIG';
+  | 'E_MODEL_CONFIG'
+  | 'E_PLUGIN_NOT_FOUND'
+  | 'E_PLUGIN_LOAD'
+  | 'E_PLUGIN_NO_FACTORY'
+  | 'E_PLUGIN_FACTORY'
+  | 'E_PLUGIN_OPTIONS'
+  | 'E_PLUGIN_NON_FINITE'
+  | 'E_PLUGIN_LEAK'
+  | 'E_PLUGIN_OWNERSHIP';
 
 /** Parts of a message: what happened, what was received and expected, and how to fix it. */
 export interface ErrorDetails {

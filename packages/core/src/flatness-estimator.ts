@@ -25,12 +25,34 @@ export interface EstimateCost {
   readonly wallMs: number;
 }
 
-/** An estimate: named figures (for example { trace, traceStdErr }) and what it cost. */
+/** The randomness an estimate used, so that it can be repeated. */
+export interface EstimateRandomness {
+  /** Seed of every random draw (probes, starting vectors, noise). */
+  readonly seed: number;
+  /** Number of random probes / noise draws / starting vectors (0 for a deterministic estimate). */
+  readonly probes: number;
+}
+
+/** A curve an estimate produces (for example a spectral density), plotted in reports. */
+export interface EstimateCurve {
+  /** Abscissae (for example eigenvalue grid points). */
+  readonly x: readonly number[];
+  /** Ordinates (for example density), same length as x. */
+  readonly y: readonly number[];
+}
+
+/** An estimate: named figures (for example { trace, traceStdErr }), what it cost and its randomness. */
 export interface FlatnessEstimate {
-  /** Named figures, read back to plain numbers. */
+  /** Named figures, read back to plain numbers (standard errors as `<figure>StdErr`, intervals as `<figure>Lo`/`<figure>Hi`). */
   readonly figures: Readonly<Record<string, number>>;
   /** Cost of the estimate. */
   readonly cost: EstimateCost;
+  /** Seed and number of probes (absent for deterministic estimates). */
+  readonly randomness?: EstimateRandomness;
+  /** How curvature was evaluated ('finite-difference' or 'exact' Hessian-vector products) and why. */
+  readonly method?: { readonly hvp: 'finite-difference' | 'exact'; readonly reason: string };
+  /** Curves (for example { spectralDensity }), plotted in reports. */
+  readonly curves?: Readonly<Record<string, EstimateCurve>>;
 }
 
 /**

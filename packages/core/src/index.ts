@@ -12,7 +12,7 @@ export type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpProbes, MlpTransfo
 export type { DataSplit, Dataset, TensorBatch } from './dataset.js';
 export type { MlpCapture } from './mlp-capture.js';
 export type { MetricValue, SparsityMetric } from './sparsity-metric.js';
-export type { EstimateCost, FlatnessEstimate, FlatnessEstimator, FlatnessInput, LossClosure } from './flatness-estimator.js';
+export type { EstimateCost, EstimateCurve, EstimateRandomness, FlatnessEstimate, FlatnessEstimator, FlatnessInput, LossClosure } from './flatness-estimator.js';
 export { constantSchedule, rampSchedule, type Schedule } from './schedule.js';
 export type { LossTermInput, Regularizer } from './regularizer.js';
 export { EVENT_NAMES, SYNC_EVENTS, isEventName, type Batch, type EventName, type EventPayloads } from './events.js';
@@ -27,6 +27,7 @@ export {
   type PluginContributions,
   type PluginHooks,
   type PluginOrder,
+  type PluginPermissions,
 } from './plugin.js';
 export { sortPlugins } from './plugin-order.js';
 export { validatePlugin, validatePlugins } from './plugin-validation.js';
@@ -50,3 +51,4 @@ export { lineChart, type ChartOptions, type ChartSeries } from './report/svg-cha
 export * from './pipeline/index.js';
 export * from './train/index.js';
 export { parseOptions } from './train/parse-options.js';
+export * from './flatness/index.js';

@@ -35,6 +35,16 @@ export interface PluginContributions {
   readonly regularizers?: readonly Regularizer[];
 }
 
+/** Declared permissions of a plugin. */
+export interface PluginPermissions {
+  /**
+   * The plugin's hooks assign model parameters it did not add itself (for example SAM's ascent step
+   * and its restoration). Without it, a hook that changes such a parameter fails the run with
+   * E_PLUGIN_OWNERSHIP. Regularizer projections may always write parameters.
+   */
+  readonly writeParams?: boolean;
+}
+
 /** Declared ordering relative to other plugins, by name. Names of absent plugins are ignored. */
 export interface PluginOrder {
   /** This plugin's hooks run before the named plugins' hooks. */
@@ -60,6 +70,8 @@ export interface Plugin {
   readonly contributes?: PluginContributions;
   /** Hooks on training events. */
   readonly hooks?: PluginHooks;
+  /** What the plugin may do beyond its own tensors (checked by the host; undeclared writes are faults). */
+  readonly permissions?: PluginPermissions;
   /** Called once when the run is composed, in plugin order, before any event. */
   setup?(ctx: PluginContext): void | Promise<void>;
   /** Returns the plugin's state as JSON-serialisable data, written into every checkpoint. */
