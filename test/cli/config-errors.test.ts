@@ -26,7 +26,7 @@ describe('bad configs fail before training with an error naming the key', () => 
     ['an unknown top-level key', { ...good, trian: {} }, /E_CONFIG_INVALID.*'trian'.*unknown option 'trian'/],
     ['a wrong type', { ...good, train: { steps: 'ten' } }, /'train\.steps'/],
     ['a negative batch size', { ...good, train: { steps: 2, batchSize: -1 } }, /'train\.batchSize'/],
-    ['an unknown plugin, listing the known ones', { ...good, metrics: ['activation-sparsty'] }, /'metrics\.0'.*unknown built-in plugin 'activation-sparsty'.*activation-sparsity/],
+    ['an unknown plugin, listing the known ones', { ...good, metrics: ['activation-sparsty'] }, /'metrics\.0'.*'activation-sparsty' is neither a built-in metric plugin.*activation-sparsity/],
     ['a metric named as the activation', { ...good, activation: 'dead-neurons' }, /'activation'.*'dead-neurons' is a metric plugin, not a activation|'activation'.*not a/],
     ['bad plugin options', { ...good, metrics: [{ name: 'activation-sparsity', options: { threshold: -1 } }] }, /threshold/],
     ['a data option', { ...good, data: { ...good.data, imageSize: 0 } }, /'data\.imageSize'/],

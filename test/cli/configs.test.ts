@@ -12,7 +12,7 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'configs')
 describe('shipped configs', () => {
   it.each(readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)))('%s validates and resolves to a pipeline', async (file) => {
     const config = await loadConfigFile(join(dir, file));
-    const spec = resolveConfig(config, { backends: [] });
+    const spec = await resolveConfig(config, { backends: [], configDir: dir });
     expect(spec.plugins.length).toBeGreaterThan(0);
     expect(spec.metrics!.length).toBe(config.metrics.length);
     expect(spec.train.steps).toBe(config.train.steps);

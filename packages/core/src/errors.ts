@@ -107,8 +107,9 @@ export class ConfigError extends FlatsparseError {
 /** A plugin object (or its options) does not have the required shape. */
 export class PluginInvalidError extends FlatsparseError {
   readonly plugin: string;
-  constructor(plugin: string, what: string, details: ErrorDetails = {}) {
-    super('E_PLUGIN_INVALID', `Plugin '${plugin}' is invalid: ${what}`, details);
+  /** `origin`: where the plugin came from when it is not obvious (a config entry, a package and version). */
+  constructor(plugin: string, what: string, details: ErrorDetails = {}, origin?: string) {
+    super('E_PLUGIN_INVALID', `Plugin '${plugin}'${origin === undefined || origin === plugin ? '' : ` (${origin})`} is invalid: ${what}`, details);
     this.plugin = plugin;
   }
 }
@@ -116,8 +117,8 @@ export class PluginInvalidError extends FlatsparseError {
 /** A plugin declares a core API range that the running core does not satisfy. */
 export class PluginApiMismatchError extends FlatsparseError {
   readonly plugin: string;
-  constructor(plugin: string, range: string, coreVersion: string) {
-    super('E_PLUGIN_API_MISMATCH', `Plugin '${plugin}' supports core API '${range}', but this core is ${coreVersion}.`, {
+  constructor(plugin: string, range: string, coreVersion: string, origin?: string) {
+    super('E_PLUGIN_API_MISMATCH', `Plugin '${plugin}'${origin === undefined || origin === plugin ? '' : ` (${origin})`} supports core API '${range}', but this core is ${coreVersion}.`, {
       received: range,
       expected: `a semver range that includes ${coreVersion}`,
       fix: `install a version of '${plugin}' built for @flatsparse/core ${coreVersion}, or a core version inside '${range}'.`,
@@ -345,5 +346,143 @@ export class NonFiniteStepError extends FlatsparseError {
     });
     this.step = step;
     this.lastCheckpoint = lastCheckpoint;
+  }
+}
+
+/**
+ * Base of the errors of loading a plugin named in a config by package name or path; `specifier` is
+ * the name as written and `source` where it was written (for example 'plugins.0').
+ */
+export class PluginLoadingError extends FlatsparseError {
+  readonly specifier: string;
+  readonly source: string | undefined;
+  constructor(code: ErrorCode, specifier: string, source: string | undefined, what: string, details: ErrorDetails = {}) {
+    super(code, `Plugin '${specifier}'${source === undefined ? '' : ` (${source})`} ${what}`, details);
+    this.specifier = specifier;
+    this.source = source;
+  }
+}
+
+/** A plugin package or file cannot be found, or a found package has no resolvable entry; names where the loader looked. */
+export class PluginNotFoundError extends PluginLoadingError {
+  readonly searched: readonly string[];
+  constructor(specifier: string, source: string | undefined, what: string, searched: readonly string[], fix: string) {
+    super('E_PLUGIN_NOT_FOUND', specifier, source, `was not found: ${what} Looked in: ${searched.join(', ')}.`, { fix });
+    this.searched = searched;
+  }
+}
+
+/** Importing a plugin module threw (a syntax error, a missing dependency, an error at top level). */
+export class PluginLoadError extends PluginLoadingError {
+  readonly file: string;
+  constructor(specifier: string, source: string | undefined, file: string, cause: unknown) {
+    super('E_PLUGIN_LOAD', specifier, source, `failed to load from '${file}': ${cause instanceof Error ? cause.message : describeValue(cause)}`, {
+      fix: 'fix the error in the module (see the cause), and check that its dependencies (for example @flatsparse/core) are installed.',
+      cause,
+    });
+    this.file = file;
+  }
+}
+
+/** A plugin module exports neither a factory nor a plugin object as `default` or `plugin`; lists what it does export. */
+export class PluginNoFactoryError extends PluginLoadingError {
+  readonly file: string;
+  constructor(specifier: string, source: string | undefined, file: string, exports: readonly string[]) {
+    super('E_PLUGIN_NO_FACTORY', specifier, source, `exports no plugin factory ('${file}').`, {
+      received: exports.length ? `exports ${exports.join(', ')}` : 'no exports',
+      expected: "a default export (or an export named 'plugin') that is a factory (options) => Plugin, or a plugin object",
+      fix: 'export the factory: `export default function myPlugin(options) { return { name, version, apiVersion, ... }; }` (see docs/configs.md, "Third-party plugins").',
+    });
+    this.file = file;
+  }
+}
+
+/** A plugin factory (or the plugin's options schema) threw. */
+export class PluginFactoryError extends PluginLoadingError {
+  constructor(specifier: string, source: string | undefined, cause: unknown, during = 'its factory') {
+    super('E_PLUGIN_FACTORY', specifier, source, `failed: ${during} threw: ${cause instanceof Error ? cause.message : describeValue(cause)}`, {
+      fix: "check the options given to it against the plugin's documentation; if they are right, report the error to the plugin's authors.",
+      cause,
+    });
+  }
+}
+
+/**
+ * A plugin's options were rejected by the schema the plugin publishes (`optionsSchema`); `issues` lists
+ * every problem with the option's full path (for example 'plugins.0.options.threshold').
+ */
+export class PluginOptionsError extends PluginLoadingError {
+  readonly issues: readonly { readonly path: string; readonly message: string }[];
+  constructor(specifier: string, source: string | undefined, issues: readonly { readonly path: string; readonly message: string }[]) {
+    super('E_PLUGIN_OPTIONS', specifier, source, `rejected its options: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`, {
+      fix: "fix the listed options (see the plugin's README for what it accepts).",
+    });
+    this.issues = issues;
+  }
+}
+
+/** A plugin produced a NaN or infinite value (a metric figure, a loss term, an estimate figure). */
+export class PluginNonFiniteError extends FlatsparseError {
+  readonly plugin: string;
+  readonly event: string;
+  readonly step: number | undefined;
+  /** The value that was not finite (NaN, Infinity or -Infinity). */
+  readonly value: number;
+  constructor(plugin: string, event: string, step: number | undefined, what: string, value: number, fix?: string) {
+    const at = step === undefined ? '' : ` at step ${step}`;
+    super('E_PLUGIN_NON_FINITE', `Plugin '${plugin}' produced a non-finite value in '${event}'${at}: ${what} is ${value}.`, {
+      expected: 'a finite number',
+      fix: fix ?? `fix the computation in '${plugin}' (guard divisions with tf.divNoNan, keep logarithms away from 0), or remove '${plugin}' from the pipeline.`,
+    });
+    this.plugin = plugin;
+    this.event = event;
+    this.step = step;
+    this.value = value;
+  }
+}
+
+/** A plugin's hook or projection left tensors allocated. */
+export class PluginLeakError extends FlatsparseError {
+  readonly plugin: string;
+  readonly event: string;
+  readonly step: number | undefined;
+  /** Tensors left allocated. */
+  readonly leaked: number;
+  constructor(plugin: string, event: string, step: number | undefined, leaked: number) {
+    const at = step === undefined ? '' : ` at step ${step}`;
+    super('E_PLUGIN_LEAK', `Plugin '${plugin}' left ${leaked} tensor(s) allocated in '${event}'${at}.`, {
+      expected: 'hooks and projections that release every tensor they create',
+      fix: "wrap tensor work in tf.tidy() and dispose() what you create; add tensors the plugin keeps for the whole run as parameters (model.addParam in 'modelBuilt', trainable false for state) or allocate them in setup() and release them with ctx.onDispose; tensors kept in 'beforeForward' must be released by the end of the same step.",
+    });
+    this.plugin = plugin;
+    this.event = event;
+    this.step = step;
+    this.leaked = leaked;
+  }
+}
+
+/** A plugin's hook assigned or disposed a tensor it does not own (a parameter, a payload tensor). */
+export class PluginOwnershipError extends FlatsparseError {
+  readonly plugin: string;
+  readonly event: string;
+  readonly step: number | undefined;
+  /** The tensor, for example "parameter 'head.weight'" or 'batch.inputs'. */
+  readonly tensor: string;
+  /** What the plugin did to it. */
+  readonly action: 'assigned' | 'disposed';
+  constructor(plugin: string, event: string, step: number | undefined, tensor: string, action: 'assigned' | 'disposed') {
+    const at = step === undefined ? '' : ` at step ${step}`;
+    super('E_PLUGIN_OWNERSHIP', `Plugin '${plugin}' ${action} ${tensor} in '${event}'${at}, which it does not own.`, {
+      expected: action === 'disposed' ? 'hooks that never dispose tensors of the payload or of the model' : 'hooks that leave parameters they did not add unchanged',
+      fix:
+        action === 'disposed'
+          ? 'do not dispose tensors you receive: the trainer releases them after the event (copy with tf.clone to keep one).'
+          : "change parameters in a regularizer's project() (projections may write parameters), or declare permissions: { writeParams: true } on the plugin if it must write them from hooks (and restores them, as SAM does).",
+    });
+    this.plugin = plugin;
+    this.event = event;
+    this.step = step;
+    this.tensor = tensor;
+    this.action = action;
   }
 }

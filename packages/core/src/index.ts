@@ -52,3 +52,5 @@ export * from './pipeline/index.js';
 export * from './train/index.js';
 export { parseOptions } from './train/parse-options.js';
 export * from './flatness/index.js';
+export * from './plugin-loader.js';
+export type * from './plugin-module.js';

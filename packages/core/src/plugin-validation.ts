@@ -65,10 +65,12 @@ export function validatePlugin(value: unknown, source = 'the pipeline'): Plugin 
       fix: 'call the factory (for example zerothBias({...})) instead of passing the factory itself or its module.',
     });
   }
-  const label = typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : source;
+  const named = typeof (value as { name?: unknown }).name === 'string' ? (value as { name: string }).name : undefined;
+  const label = named ?? source;
+  const origin = named === undefined || source === 'the pipeline' ? undefined : source;
   const hooks = (value as { hooks?: unknown }).hooks;
   if (typeof hooks === 'object' && hooks !== null) {
-    for (const key of Object.keys(hooks)) if (!isEventName(key)) throw new UnknownEventError(key, EVENT_NAMES, `the hooks of plugin '${label}'`);
+    for (const key of Object.keys(hooks)) if (!isEventName(key)) throw new UnknownEventError(key, EVENT_NAMES, `the hooks of plugin '${label}'${origin === undefined ? '' : ` (${origin})`}`);
   }
   const parsed = pluginSchema.safeParse(value);
   if (!parsed.success) {
@@ -78,10 +80,10 @@ export function validatePlugin(value: unknown, source = 'the pipeline'): Plugin 
     throw new PluginInvalidError(label, `'${path || '(root)'}' ${issue.message}.`, {
       received: issue.code === 'unrecognized_keys' ? issue.keys : received,
       fix: issue.code === 'unrecognized_keys' ? 'remove or rename the unknown keys (see the Plugin interface in @flatsparse/core).' : 'fix that member of the plugin object (see the Plugin interface in @flatsparse/core).',
-    });
+    }, origin);
   }
   const plugin = value as Plugin;
-  if (!semver.satisfies(CORE_API_VERSION, plugin.apiVersion)) throw new PluginApiMismatchError(plugin.name, plugin.apiVersion, CORE_API_VERSION);
+  if (!semver.satisfies(CORE_API_VERSION, plugin.apiVersion)) throw new PluginApiMismatchError(plugin.name, plugin.apiVersion, CORE_API_VERSION, origin);
   return plugin;
 }
 

@@ -27,7 +27,8 @@ export async function evalCommand(io: Io, runDir: string, options: EvalOptions):
     io.err(`flatsparse eval: no weights at '${weights}'. Pass --weights <run-dir>/checkpoints/step-XXXXXXXX/model.safetensors, or finish the run first.`);
     return 2;
   }
-  const spec = resolveConfig({ ...config, backend: options.backend ?? config.backend }, { backends: defaultBackends() });
+  // config.json holds plugin paths made absolute; plugin packages are looked up from the run directory up.
+  const spec = await resolveConfig({ ...config, backend: options.backend ?? config.backend }, { backends: defaultBackends(), configDir: runDir });
   const result = await evaluatePipeline(spec, { weights, split: options.split, maxBatches: options.batches });
   io.out(`${config.name}: ${result.split} split, ${result.examples} examples, backend ${result.backend.name}`);
   io.out(`loss ${result.loss.toFixed(4)}  accuracy ${(result.accuracy * 100).toFixed(2)}%`);

@@ -1,5 +1,5 @@
 import { runPipeline, type PipelineResult } from '@flatsparse/core';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { defaultBackends } from '../backends.js';
 import type { PipelineConfig } from '../config/config-schema.js';
 import { loadConfigFile } from '../config/load-config.js';
@@ -20,21 +20,24 @@ export interface RunOverrides {
 /** `flatsparse run <config>`: trains the pipeline a config file describes and writes its run directory. */
 export async function runCommand(io: Io, configPath: string, overrides: RunOverrides): Promise<number> {
   const config = await loadConfigFile(configPath);
-  const result = await runConfig(io, config, overrides);
+  const result = await runConfig(io, config, overrides, '', dirname(resolve(configPath)));
   io.out(resultsTable([{ arm: config.name, train: result.summary.finalTrain, heldOut: result.summary.finalHeldOut }]));
   io.out(`\nrun directory: ${result.runDir} (report.html, metrics.jsonl, metrics.csv, checkpoints/)`);
   return 0;
 }
 
-/** Runs one config with a progress display; shared by `run`, `demo` and `reproduce`. */
-export async function runConfig(io: Io, base: PipelineConfig, overrides: RunOverrides, label = ''): Promise<PipelineResult & { runDir: string }> {
+/**
+ * Runs one config with a progress display; shared by `run`, `demo` and `reproduce`. Third-party
+ * plugins are resolved from `configDir` (the config file's directory; default: the working directory).
+ */
+export async function runConfig(io: Io, base: PipelineConfig, overrides: RunOverrides, label = '', configDir?: string): Promise<PipelineResult & { runDir: string }> {
   const config: PipelineConfig = {
     ...base,
     backend: overrides.backend ?? base.backend,
     train: overrides.steps === undefined ? base.train : { ...base.train, steps: overrides.steps },
   };
   const runDir = overrides.out ?? config.output.dir ?? join('runs', `${config.name}-${timestamp()}`);
-  const spec = resolveConfig(config, { backends: defaultBackends(), runDir, resumeFrom: overrides.resume });
+  const spec = await resolveConfig(config, { backends: defaultBackends(), runDir, resumeFrom: overrides.resume, configDir });
   const progress = new Progress(config.train.steps, (t) => process.stderr.write(t), Boolean(process.stderr.isTTY), label);
   const result = await runPipeline({
     ...spec,

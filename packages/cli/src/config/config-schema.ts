@@ -3,7 +3,11 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
-/** A plugin named in a config: 'name', or { name, options }. */
+/**
+ * A plugin named in a config: 'name', or { name, options }. Under `plugins` the name may also be a
+ * third-party package ('flatsparse-plugin-x') or a path ('./local/plugin.js', relative to the config
+ * file); under `activation` and `metrics` it may name what a plugin under `plugins` contributes.
+ */
 export const pluginRefSchema = z.union([
   z.string().min(1),
   z.object({ name: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }).strict(),
