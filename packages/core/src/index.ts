@@ -54,3 +54,4 @@ export { parseOptions } from './train/parse-options.js';
 export * from './flatness/index.js';
 export * from './plugin-loader.js';
 export type * from './plugin-module.js';
+export * from './curvature/index.js';

@@ -4,7 +4,7 @@ import { builtinPlugins, createBuiltinPlugin } from './catalog.js';
 
 // Options that make every factory succeed (l1-activation requires a weight).
 const OPTIONS: Readonly<Record<string, unknown>> = { 'l1-activation': { weight: 1e-3 } };
-const KIND_TO_KEY = { activation: 'activations', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators' } as const;
+const KIND_TO_KEY = { activation: 'activations', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators', method: undefined } as const;
 
 describe('builtinPlugins catalog', () => {
   it('lists the standard plugins', () => {
@@ -12,7 +12,7 @@ describe('builtinPlugins catalog', () => {
       [
         'activation-sparsity', 'augmented-flatness', 'dead-neurons', 'derivative-sparsity', 'gelu', 'l1-activation',
         'relu', 's-shaped-squared-relu', 'shifted-relu', 'silu', 'squared-relu', 'topk-sparsity',
-        'zeroth-bias', 'restricted-layer-norm', 'j-squared-relu',
+        'zeroth-bias', 'restricted-layer-norm', 'j-squared-relu', 'sam',
       ].sort(),
     );
   });
@@ -22,10 +22,17 @@ describe('builtinPlugins catalog', () => {
     expect(plugin.name).toBe(name);
     expect(plugin.version).toBe('0.1.0');
     expect(plugin.apiVersion).toBe('^0.1.0');
+    const key = KIND_TO_KEY[entry.kind];
     const contributes = plugin.contributes ?? {};
-    const contributed = contributes[KIND_TO_KEY[entry.kind]] ?? [];
-    expect(contributed.map((c) => c.name)).toEqual([entry.contribution]);
-    expect(Object.keys(contributes)).toEqual([KIND_TO_KEY[entry.kind]]);
+    if (key === undefined) {
+      // A 'method' (SAM) works through its hooks alone; its contribution field is its own name.
+      expect(Object.keys(contributes)).toEqual([]);
+      expect(entry.contribution).toBe(name);
+    } else {
+      const contributed: readonly { name: string }[] = contributes[key] ?? [];
+      expect(contributed.map((c) => c.name)).toEqual([entry.contribution]);
+      expect(Object.keys(contributes)).toEqual([key]);
+    }
     expect(entry.description.length).toBeGreaterThan(10);
   });
 
@@ -67,6 +74,9 @@ describe('option validation at the factory boundary', () => {
     ['zeroth-bias', { placement: 'middle' }, 'placement'],
     ['restricted-layer-norm', { rampSteps: 10 }, 'rampSteps'],
     ['j-squared-relu', { bounded: 'yes' }, 'bounded'],
+    ['sam', { rho: 0 }, 'rho'],
+    ['sam', { every: 1.5 }, 'every'],
+    ['sam', { params: '(' }, 'params'],
     ['l1-activation', { weight: -1 }, 'weight'],
     ['l1-activation', { weight: 1, schedule: { kind: 'cosine' } }, 'schedule.kind'],
     ['l1-activation', { weight: 1, schedule: { kind: 'linear', steps: 0 } }, 'schedule.steps'],

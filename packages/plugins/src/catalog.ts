@@ -12,11 +12,27 @@ import { derivativeSparsity } from './metrics/derivative-sparsity.js';
 import { topkSparsity, type TopkSparsityOptions } from './metrics/topk-sparsity.js';
 import { jSquaredReLU, type JSquaredReLUOptions } from './methods/j-squared-relu.js';
 import { restrictedLayerNorm, type RestrictedLayerNormOptions } from './methods/restricted-layer-norm.js';
+import { sam, type SamOptions } from './methods/sam.js';
+import {
+  averageSharpness,
+  hessianEigenvalues,
+  hessianSpectrum,
+  hessianTrace,
+  worstCaseSharpness,
+  type AverageSharpnessPluginOptions,
+  type HessianEigenvaluesOptions,
+  type HessianSpectrumOptions,
+  type HessianTraceOptions,
+  type WorstCaseSharpnessPluginOptions,
+} from './flatness/curvature-estimators.js';
 import { zerothBias, type ZerothBiasOptions } from './methods/zeroth-bias.js';
 import { l1Activation, type L1ActivationOptions } from './regularizers/l1-activation.js';
 
-/** What a built-in plugin adds to a pipeline. */
-export type BuiltinPluginKind = 'activation' | 'metric' | 'regularizer' | 'estimator';
+/**
+ * What a built-in plugin adds to a pipeline. A 'method' contributes nothing looked up by name: it
+ * changes training through its hooks alone (SAM), and a config lists it under `plugins`.
+ */
+export type BuiltinPluginKind = 'activation' | 'metric' | 'regularizer' | 'estimator' | 'method';
 
 /** A catalog entry: the factory (which validates its options), a one-line description and the kind. */
 export interface BuiltinPlugin {
@@ -26,7 +42,7 @@ export interface BuiltinPlugin {
   readonly description: string;
   /** What the plugin contributes. */
   readonly kind: BuiltinPluginKind;
-  /** Name of the contribution in configs and figure names (for example 'activationSparsity'). */
+  /** Name of the contribution in configs and figure names (for example 'activationSparsity'); a 'method' has its plugin name here. */
   readonly contribution: string;
 }
 
@@ -60,6 +76,12 @@ const entries: readonly (readonly [string, BuiltinPlugin])[] = [
     entry<RestrictedLayerNormOptions>('regularizer', 'restrictedLayerNorm', restrictedLayerNorm, "M2: MLP LayerNorm shift removed (or frozen, 'finetune'), scale bounded below by 1 after every step."),
   ],
   ['j-squared-relu', entry<JSquaredReLUOptions>('activation', 'jSquaredReLU', jSquaredReLU, "M3: J-SquaredReLU relu(x) + relu(x)^2 / 2, f' = (x + 1) 1[x >= 0]; flat on (-inf, 0).")],
+  ['hessian-trace', entry<HessianTraceOptions>('estimator', 'hessianTrace', hessianTrace, 'Trace of the Hessian on the fixed batch (Hutchinson or Hutch++), with its standard error.')],
+  ['hessian-eigenvalues', entry<HessianEigenvaluesOptions>('estimator', 'hessianEigenvalues', hessianEigenvalues, 'k largest Hessian eigenvalues (Lanczos or power iteration with deflation), each with its residual.')],
+  ['hessian-spectrum', entry<HessianSpectrumOptions>('estimator', 'hessianSpectrum', hessianSpectrum, 'Hessian spectral density by stochastic Lanczos quadrature (curve in the report), trace, extreme eigenvalues.')],
+  ['worst-case-sharpness', entry<WorstCaseSharpnessPluginOptions>('estimator', 'worstCaseSharpness', worstCaseSharpness, 'max L(w + e) - L(w) over a rho-ball (plain or ASAM-adaptive) by projected ascent.')],
+  ['average-sharpness', entry<AverageSharpnessPluginOptions>('estimator', 'averageSharpness', averageSharpness, 'E[L(w + noise)] - L(w) under Gaussian weight noise, with standard error and 95% interval.')],
+  ['sam', entry<SamOptions>('method', 'sam', sam, 'SAM / ASAM: gradient at the ascent point w + rho g/||g|| (adaptive: T_w-scaled), every k steps; 2x forward/backward.')],
 ];
 
 /** Every built-in plugin by its config name (equal to the plugin's `name`), read-only. */

@@ -51,4 +51,23 @@ export {
   jSquaredReLUMixWeight,
   jSquaredReLUReference,
 } from './methods/j-squared-relu-math.js';
+export {
+  averageSharpness,
+  averageSharpnessEstimator,
+  hessianEigenvalues,
+  hessianEigenvaluesEstimator,
+  hessianSpectrum,
+  hessianSpectrumEstimator,
+  hessianTrace,
+  hessianTraceEstimator,
+  worstCaseSharpness,
+  worstCaseSharpnessEstimator,
+  type AverageSharpnessPluginOptions,
+  type HessianEigenvaluesOptions,
+  type HessianOptions,
+  type HessianSpectrumOptions,
+  type HessianTraceOptions,
+  type WorstCaseSharpnessPluginOptions,
+} from './flatness/curvature-estimators.js';
+export { sam, samPerturbation, type SamOptions, type SamPerturbationOptions } from './methods/sam.js';
 export { SPARSIFIED_ARMS, sparsified, sparsifiedActivation, sparsifiedFinetune, type SparsifiedArm, type SparsifiedOptions } from './methods/sparsified.js';

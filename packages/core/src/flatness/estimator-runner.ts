@@ -3,6 +3,7 @@ import type { Contributions } from '../contributions.js';
 import type { Dataset } from '../dataset.js';
 import { ConfigError, FlatsparseError, NonFiniteError, PluginError, TensorLeakError } from '../errors.js';
 import type { EstimateCost, EstimateCurve, EstimateRandomness, FlatnessEstimate, FlatnessEstimator, FlatnessInput } from '../flatness-estimator.js';
+import { registerGradients } from '../gradients.js';
 import type { TrainableModel } from '../model.js';
 import { makeBatch } from '../train/batch-sampler.js';
 import { readTogether } from '../train/train-record.js';
@@ -111,6 +112,7 @@ export class EstimatorRunner {
 
   /** Runs the named estimators (all if none are named) after `completed` steps, in schedule order. */
   async run(completed: number, names?: readonly string[]): Promise<FlatnessRecord[]> {
+    await registerGradients();
     this.batch ??= this.dataOf();
     const { inputs, targets } = this.batch;
     const records: FlatnessRecord[] = [];

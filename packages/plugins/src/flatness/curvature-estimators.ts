@@ -1,0 +1,265 @@
+import {
+  LossEvaluator,
+  averageSharpness as averageSharpnessOf,
+  createHvpOperator,
+  curvatureEstimate,
+  estimateTrace,
+  registerGradients,
+  spectralDensity,
+  topEigenvalues,
+  worstCaseSharpness as worstCaseSharpnessOf,
+  type FlatnessEstimator,
+  type FlatnessInput,
+  type Plugin,
+} from '@flatsparse/core';
+import { z } from 'zod';
+import { parseOptions } from '../options.js';
+import { builtinPlugin } from '../plugin-meta.js';
+
+/** Options shared by the Hessian estimators: which parameters, and how Hessian-vector products are computed. */
+export interface HessianOptions {
+  /** RegExp source selecting parameters by name (default: every trainable one), for example 'mlp\\.key' or '^blocks\\.0\\.'. */
+  readonly params?: string;
+  /** 'auto' (default: exact double backward when it runs and agrees with finite differences), 'finite-difference' or 'exact'. */
+  readonly hvp?: 'auto' | 'finite-difference' | 'exact';
+  /** Relative step of the finite differences (default 2e-3). */
+  readonly relativeStep?: number;
+}
+
+const regexSource = z.string().min(1).refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+const hessianShape = {
+  params: regexSource.optional(),
+  hvp: z.enum(['auto', 'finite-difference', 'exact']).optional(),
+  relativeStep: z.number().positive().lt(1).optional(),
+};
+const HESSIAN_EXPECTED = "params?: RegExp source, hvp?: 'auto' | 'finite-difference' | 'exact', relativeStep?: number in (0, 1)";
+
+/** Options of `hessianTrace`. */
+export interface HessianTraceOptions extends HessianOptions {
+  /** Hessian-vector products to spend (default 30). */
+  readonly probes?: number;
+  /** 'hutchinson' (default, Rademacher probes) or 'hutch++'. */
+  readonly variant?: 'hutchinson' | 'hutch++';
+}
+
+/** Options of `hessianEigenvalues`. */
+export interface HessianEigenvaluesOptions extends HessianOptions {
+  /** How many of the largest eigenvalues (default 1). */
+  readonly k?: number;
+  /** 'lanczos' (default) or 'power' (power iteration with deflation). */
+  readonly method?: 'lanczos' | 'power';
+  /** Lanczos steps (default max(20, 3k)). */
+  readonly steps?: number;
+  /** Power iteration: products per eigenvalue at most (default 100). */
+  readonly maxIterations?: number;
+}
+
+/** Options of `hessianSpectrum`. */
+export interface HessianSpectrumOptions extends HessianOptions {
+  /** Probe vectors (default 4). */
+  readonly probes?: number;
+  /** Lanczos steps per probe (default 30). */
+  readonly steps?: number;
+  /** Points of the density curve (default 256). */
+  readonly gridSize?: number;
+  /** Width of the Gaussian kernel (default: 1% of the node range). */
+  readonly sigma?: number;
+}
+
+/** Options of `worstCaseSharpness`. */
+export interface WorstCaseSharpnessPluginOptions {
+  /** Radius of the ball (default 0.05). */
+  readonly rho?: number;
+  /** Ascent steps (default 1: the SAM estimate). */
+  readonly steps?: number;
+  /** ASAM's scale-invariant ball ||e / (|w| + eta)|| <= rho (default false). */
+  readonly adaptive?: boolean;
+  /** eta of the adaptive ball (default 0.01). */
+  readonly eta?: number;
+  /** RegExp source selecting parameters (default: every trainable one). */
+  readonly params?: string;
+}
+
+/** Options of `averageSharpness`. */
+export interface AverageSharpnessPluginOptions {
+  /** Standard deviation of the weight noise (default 0.01). */
+  readonly sigma?: number;
+  /** Noise draws (default 16). */
+  readonly samples?: number;
+  /** Noise proportional to |w| (default false). */
+  readonly relative?: boolean;
+  /** Antithetic pairs +eps / -eps (default true). */
+  readonly antithetic?: boolean;
+  /** RegExp source selecting parameters (default: every trainable one). */
+  readonly params?: string;
+}
+
+/** The curvature operator of an estimate: the loss on the fixed batch over the selected parameters. */
+async function operatorFor(input: FlatnessInput, o: HessianOptions) {
+  await registerGradients();
+  const evaluator = new LossEvaluator(input, o.params);
+  return createHvpOperator(evaluator, { method: o.hvp, relativeStep: o.relativeStep, seed: input.seed });
+}
+
+/**
+ * Estimator 'hessianTrace': the trace of the Hessian of the loss on the fixed batch by Hutchinson's
+ * estimator (or Hutch++), with its standard error (`trace`, `traceStdErr`).
+ */
+export function hessianTraceEstimator(options: HessianTraceOptions = {}): FlatnessEstimator {
+  const o = parseOptions(
+    'hessian-trace',
+    z.strictObject({ ...hessianShape, probes: z.number().int().min(3).optional(), variant: z.enum(['hutchinson', 'hutch++']).optional() }),
+    options,
+    `{ probes?: integer >= 3, variant?: 'hutchinson' | 'hutch++', ${HESSIAN_EXPECTED} }`,
+  );
+  return Object.freeze({
+    name: 'hessianTrace',
+    async estimate(input: FlatnessInput) {
+      const started = performance.now();
+      const op = await operatorFor(input, o);
+      const result = await estimateTrace(op, { seed: input.seed, probes: o.probes, variant: o.variant });
+      return curvatureEstimate(op, started, result);
+    },
+  });
+}
+
+/**
+ * Estimator 'hessianEigenvalues': the k largest eigenvalues of the Hessian by Lanczos (or power
+ * iteration with deflation), each with its residual ||Hv - lambda v|| as error bar (`lambda1`,
+ * `lambda1Residual`, ...).
+ */
+export function hessianEigenvaluesEstimator(options: HessianEigenvaluesOptions = {}): FlatnessEstimator {
+  const o = parseOptions(
+    'hessian-eigenvalues',
+    z.strictObject({
+      ...hessianShape,
+      k: z.number().int().positive().max(50).optional(),
+      method: z.enum(['lanczos', 'power']).optional(),
+      steps: z.number().int().positive().optional(),
+      maxIterations: z.number().int().positive().optional(),
+    }),
+    options,
+    `{ k?: integer 1..50, method?: 'lanczos' | 'power', steps?: integer, maxIterations?: integer, ${HESSIAN_EXPECTED} }`,
+  );
+  return Object.freeze({
+    name: 'hessianEigenvalues',
+    async estimate(input: FlatnessInput) {
+      const started = performance.now();
+      const op = await operatorFor(input, o);
+      const result = await topEigenvalues(op, { seed: input.seed, k: o.k, method: o.method, steps: o.steps, maxIterations: o.maxIterations });
+      return curvatureEstimate(op, started, result);
+    },
+  });
+}
+
+/**
+ * Estimator 'hessianSpectrum': the spectral density of the Hessian by stochastic Lanczos quadrature,
+ * as the curve `spectralDensity` (plotted in reports) and the figures `trace`, `traceStdErr`,
+ * `lambdaMax`, `lambdaMin`.
+ */
+export function hessianSpectrumEstimator(options: HessianSpectrumOptions = {}): FlatnessEstimator {
+  const o = parseOptions(
+    'hessian-spectrum',
+    z.strictObject({
+      ...hessianShape,
+      probes: z.number().int().positive().optional(),
+      steps: z.number().int().min(2).optional(),
+      gridSize: z.number().int().min(8).optional(),
+      sigma: z.number().positive().optional(),
+    }),
+    options,
+    `{ probes?: integer, steps?: integer >= 2, gridSize?: integer >= 8, sigma?: number > 0, ${HESSIAN_EXPECTED} }`,
+  );
+  return Object.freeze({
+    name: 'hessianSpectrum',
+    async estimate(input: FlatnessInput) {
+      const started = performance.now();
+      const op = await operatorFor(input, o);
+      const result = await spectralDensity(op, { seed: input.seed, probes: o.probes, steps: o.steps, gridSize: o.gridSize, sigma: o.sigma });
+      return curvatureEstimate(op, started, result, { spectralDensity: result.density });
+    },
+  });
+}
+
+/**
+ * Estimator 'worstCaseSharpness': max of L(w + e) - L(w) over a rho-ball (plain or adaptive), by
+ * SAM-style ascent (`worstCaseSharpness`, `lossAtMax`, `loss`, `ascentSteps`).
+ */
+export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOptions = {}): FlatnessEstimator {
+  const o = parseOptions(
+    'worst-case-sharpness',
+    z.strictObject({
+      rho: z.number().positive().optional(),
+      steps: z.number().int().positive().optional(),
+      adaptive: z.boolean().optional(),
+      eta: z.number().nonnegative().optional(),
+      params: regexSource.optional(),
+    }),
+    options,
+    '{ rho?: number > 0, steps?: integer, adaptive?: boolean, eta?: number >= 0, params?: RegExp source }',
+  );
+  return Object.freeze({
+    name: 'worstCaseSharpness',
+    async estimate(input: FlatnessInput) {
+      await registerGradients();
+      const { ascentSteps, ...estimate } = await worstCaseSharpnessOf(input, { rho: o.rho, steps: o.steps, adaptive: o.adaptive, eta: o.eta, filter: o.params });
+      return { ...estimate, figures: { ...estimate.figures, ascentSteps } };
+    },
+  });
+}
+
+/** Estimator 'averageSharpness': E[L(w + sigma eps)] - L(w) under Gaussian weight noise, with its standard error and 95% interval. */
+export function averageSharpnessEstimator(options: AverageSharpnessPluginOptions = {}): FlatnessEstimator {
+  const o = parseOptions(
+    'average-sharpness',
+    z.strictObject({
+      sigma: z.number().positive().optional(),
+      samples: z.number().int().min(2).optional(),
+      relative: z.boolean().optional(),
+      antithetic: z.boolean().optional(),
+      params: regexSource.optional(),
+    }),
+    options,
+    '{ sigma?: number > 0, samples?: integer >= 2, relative?: boolean, antithetic?: boolean, params?: RegExp source }',
+  );
+  return Object.freeze({
+    name: 'averageSharpness',
+    async estimate(input: FlatnessInput) {
+      await registerGradients();
+      return averageSharpnessOf(input, { sigma: o.sigma, samples: o.samples, relative: o.relative, antithetic: o.antithetic, filter: o.params });
+    },
+  });
+}
+
+/** Plugin 'hessian-trace': contributes the estimator 'hessianTrace'. */
+export function hessianTrace(options: HessianTraceOptions = {}): Plugin {
+  return builtinPlugin('hessian-trace', { estimators: [hessianTraceEstimator(options)] });
+}
+
+/** Plugin 'hessian-eigenvalues': contributes the estimator 'hessianEigenvalues'. */
+export function hessianEigenvalues(options: HessianEigenvaluesOptions = {}): Plugin {
+  return builtinPlugin('hessian-eigenvalues', { estimators: [hessianEigenvaluesEstimator(options)] });
+}
+
+/** Plugin 'hessian-spectrum': contributes the estimator 'hessianSpectrum'. */
+export function hessianSpectrum(options: HessianSpectrumOptions = {}): Plugin {
+  return builtinPlugin('hessian-spectrum', { estimators: [hessianSpectrumEstimator(options)] });
+}
+
+/** Plugin 'worst-case-sharpness': contributes the estimator 'worstCaseSharpness'. */
+export function worstCaseSharpness(options: WorstCaseSharpnessPluginOptions = {}): Plugin {
+  return builtinPlugin('worst-case-sharpness', { estimators: [worstCaseSharpnessEstimator(options)] });
+}
+
+/** Plugin 'average-sharpness': contributes the estimator 'averageSharpness'. */
+export function averageSharpness(options: AverageSharpnessPluginOptions = {}): Plugin {
+  return builtinPlugin('average-sharpness', { estimators: [averageSharpnessEstimator(options)] });
+}
