@@ -11,7 +11,7 @@ import {
   symmetricEigen,
   topEigenvalues,
   type CurvatureOperator,
-} from '../../packages/core/src/curvature/index.js';
+} from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { mlpProblem, quadraticProblem, symmetricMatrix, type MlpVariant } from './curvature-fixtures.js';
 import { randomInts, randomNormal, softplus, tinyVit } from './models-fixtures.js';

@@ -10,7 +10,7 @@ import {
   setParams,
   snapshotParams,
   splitVector,
-} from '../../packages/core/src/curvature/index.js';
+} from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { MLP_DIM, matVec, mlpData, mlpLossAndGrad, mlpProblem, quadraticProblem, symmetricMatrix } from './curvature-fixtures.js';
 
