@@ -1,5 +1,5 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ConfigError, ContributionUnknownError, EstimatorRunner, PluginError, collectContributions, makeBatch, type FlatnessEstimator, type Plugin } from '@flatsparse/core';
+import { ConfigError, ContributionUnknownError, EstimatorRunner, FlatsparseError, collectContributions, makeBatch, type EstimatorSchedule, type FlatnessEstimator, type Plugin } from '@flatsparse/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
@@ -26,7 +26,7 @@ describe.skipIf(!state.available)('EstimatorRunner (wasm)', () => {
   const disposers: (() => void)[] = [];
   afterEach(() => disposers.splice(0).forEach((d) => d()));
 
-  function setup(estimators: FlatnessEstimator[], schedules = estimators.map((e) => ({ name: e.name })), batchSize = 6) {
+  function setup(estimators: FlatnessEstimator[], schedules: readonly EstimatorSchedule[] = estimators.map((e) => ({ name: e.name })), batchSize = 6) {
     const { model, dataset } = tinySetup();
     let runner: EstimatorRunner;
     try {
@@ -53,7 +53,7 @@ describe.skipIf(!state.available)('EstimatorRunner (wasm)', () => {
     expect(record!.figures.seed).toBe(11);
   });
 
-  it('schedules every k steps, at the end (default on) and at checkpoints (default off)', () => {
+  it('schedules every k steps (and at the start), at the end (default on) and at checkpoints (default off)', () => {
     const other: FlatnessEstimator = { ...lossValue, name: 'other' };
     const { runner } = setup([lossValue, other], [{ name: 'lossValue', every: 3 }, { name: 'other', atEnd: false, atCheckpoints: true }]);
     expect(runner.due(3, { last: false, checkpoint: false })).toEqual(['lossValue']);
@@ -61,6 +61,7 @@ describe.skipIf(!state.available)('EstimatorRunner (wasm)', () => {
     expect(runner.due(4, { last: true, checkpoint: false })).toEqual(['lossValue']);
     expect(runner.due(4, { last: false, checkpoint: true })).toEqual(['other']);
     expect(runner.due(6, { last: true, checkpoint: true })).toEqual(['lossValue', 'other']);
+    expect(runner.due(0, { start: true, last: false, checkpoint: false })).toEqual(['lossValue']);
   });
 
   it('rejects unknown, duplicated and badly scheduled estimators before any tensor is made', () => {
@@ -77,9 +78,9 @@ describe.skipIf(!state.available)('EstimatorRunner (wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  const faulty: [string, FlatnessEstimator, RegExp][] = [
-    ['throws', { name: 'bad', estimate: async () => { throw new Error('boom'); } }, /boom/],
-    ['leaks a tensor', { name: 'bad', estimate: async () => { tf.keep(tf.scalar(1)); return { figures: { x: 1 }, cost: { forwardPasses: 0, backwardPasses: 0, wallMs: 0 } }; } }, /leaked 1 tensor/],
+  const faulty: [string, FlatnessEstimator, RegExp, string][] = [
+    ['throws', { name: 'bad', estimate: async () => { throw new Error('boom'); } }, /boom/, 'E_PLUGIN_HOOK'],
+    ['leaks a tensor', { name: 'bad', estimate: async () => { tf.keep(tf.scalar(1)); return { figures: { x: 1 }, cost: { forwardPasses: 0, backwardPasses: 0, wallMs: 0 } }; } }, /1 tensor/, 'E_PLUGIN_LEAK'],
     [
       'does not restore a parameter',
       {
@@ -91,17 +92,16 @@ describe.skipIf(!state.available)('EstimatorRunner (wasm)', () => {
         },
       },
       /was not restored/,
+      'E_PLUGIN_HOOK',
     ],
-    ['returns NaN', { name: 'bad', estimate: async () => ({ figures: { trace: Number.NaN }, cost: { forwardPasses: 0, backwardPasses: 0, wallMs: 0 } }) }, /figure 'trace'.*not finite/],
+    ['returns NaN', { name: 'bad', estimate: async () => ({ figures: { trace: Number.NaN }, cost: { forwardPasses: 0, backwardPasses: 0, wallMs: 0 } }) }, /figure 'trace'/, 'E_PLUGIN_NON_FINITE'],
   ];
-  it.each(faulty)('attributes an estimator that %s to its plugin, the estimate and the step', async (_what, estimator, why) => {
+  it.each(faulty)('attributes an estimator that %s to its plugin, the estimate and the step', async (_what, estimator, why, code) => {
     const { runner } = setup([estimator]);
     const err = await runner.run(7).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(PluginError);
-    expect((err as PluginError).plugin).toBe('p-test');
-    expect((err as PluginError).event).toBe("estimate 'bad'");
-    expect((err as PluginError).step).toBe(7);
-    expect((err as PluginError).message).toMatch(why);
+    expect(err).toBeInstanceOf(FlatsparseError);
+    expect(err).toMatchObject({ code, plugin: 'p-test', event: "estimate 'bad'", step: 7 });
+    expect((err as Error).message).toMatch(why);
   });
 
   it('restores exactly: an estimator that perturbs and assigns back the original values passes', async () => {

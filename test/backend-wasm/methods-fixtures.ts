@@ -34,6 +34,7 @@ export function recorder(select: (name: string) => boolean = () => true): { plug
   const copy = (t: tf.Tensor): tf.Tensor => tf.keep(tf.clone(t));
   const plugin: Plugin = {
     name: 'methods-test-recorder',
+    permissions: { keepTensors: true },
     version: '0.0.0',
     apiVersion: '*',
     hooks: {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { NonFiniteStepError, PluginHost, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { NonFiniteStepError, PluginHost, PluginNonFiniteError, type Plugin, type SparsityMetric } from '@flatsparse/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, Trainer, type TrainerRecord } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
@@ -48,7 +48,7 @@ function poison(badStep: number, kind: 'loss' | 'gradient'): Plugin {
 }
 
 describe.skipIf(!state.available)('Trainer robustness', () => {
-  it('stops on a non-finite loss with NonFiniteStepError naming the step and the last checkpoint, corrupting nothing', async () => {
+  it('stops on a non-finite loss term with PluginNonFiniteError naming the plugin, the step and the last checkpoint, corrupting nothing', async () => {
     const runDir = await mkdtemp(join(tmpdir(), 'flatsparse-nan-'));
     dirs.push(runDir);
     const { model, dataset } = tinySetup();
@@ -65,9 +65,8 @@ describe.skipIf(!state.available)('Trainer robustness', () => {
     const error = await new Trainer({ model, dataset, host, steps: 10, batchSize: 8, lr: 0.05, logEvery: 1, checkpointEvery: 2, runDir, sink: { write: (r) => void records.push(r) } })
       .run()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NonFiniteStepError);
-    expect((error as NonFiniteStepError).step).toBe(3);
-    expect((error as NonFiniteStepError).lastCheckpoint).toBe(join(runDir, 'checkpoints', 'step-00000002'));
+    expect(error).toBeInstanceOf(PluginNonFiniteError);
+    expect(error).toMatchObject({ code: 'E_PLUGIN_NON_FINITE', plugin: 'poison', event: "lossTerm 'poison'", step: 3 });
     expect((error as Error).message).toMatch(/step 3.*step-00000002/);
     expect(ends).toEqual([{ step: 4, reason: 'failed', error }]);
     // Records only for the good steps; the parameters are those after the last good step, and finite.

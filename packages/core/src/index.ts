@@ -54,4 +54,5 @@ export { parseOptions } from './train/parse-options.js';
 export * from './flatness/index.js';
 export * from './plugin-loader.js';
 export type * from './plugin-module.js';
+export * from './faults/index.js';
 export * from './curvature/index.js';

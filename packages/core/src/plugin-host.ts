@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { collectContributions, type Contributions } from './contributions.js';
 import { FlatsparseError, PluginAsyncHookError, PluginError, RunDisposedError, TokenMissingError } from './errors.js';
 import { SYNC_EVENTS, type EventName, type EventPayloads } from './events.js';
+import { HookGuard, describePayloadTensor, payloadTensors } from './faults/hook-guard.js';
 import type { ModelView } from './model.js';
 import type { Hook, HookHandler, HookOrder, LossTerm, Plugin, PluginContext } from './plugin.js';
 import { sortPlugins } from './plugin-order.js';
@@ -33,7 +34,10 @@ export interface LossTermsResult {
 /**
  * Runs the plugins of one run: sorts them by their declared order, calls `setup`, dispatches events
  * to hooks in order (pre/normal/post buckets, then plugin order), and attributes every failure to the
- * plugin, the event and the step. It holds no DI container: tokens go through a TokenStore.
+ * plugin, the event and the step. Around every hook and projection a HookGuard checks, without any
+ * read-back, that the plugin does not accumulate tensors (E_PLUGIN_LEAK) and does not assign or
+ * dispose tensors it does not own (E_PLUGIN_OWNERSHIP); see faults/hook-guard.ts. It holds no DI
+ * container: tokens go through a TokenStore.
  */
 export class PluginHost {
   /** The plugins in run order. */
@@ -43,12 +47,21 @@ export class PluginHost {
   private readonly listeners = new Map<EventName, Listener[]>();
   private readonly lossTermList: OwnedLossTerm[] = [];
   private readonly disposers: { plugin: string; fn: () => void | Promise<void> }[] = [];
+  private readonly guard: HookGuard;
   private seq = 0;
   private disposed = false;
 
   private constructor(plugins: readonly Plugin[], private readonly store: TokenStore) {
     this.plugins = sortPlugins(plugins);
     this.contributions = collectContributions(this.plugins);
+    const allowed = (key: 'writeParams' | 'keepTensors') => new Set(this.plugins.filter((p) => p.permissions?.[key] === true).map((p) => p.name));
+    const writers = allowed('writeParams');
+    const keepers = allowed('keepTensors');
+    this.guard = new HookGuard({
+      writeParams: (plugin) => writers.has(plugin),
+      keepTensors: (plugin) => keepers.has(plugin),
+      hasDisposeStep: (plugin) => this.disposers.some((d) => d.plugin === plugin),
+    });
   }
 
   /** Builds a host for already-validated plugins and runs every plugin's `setup` in order. */
@@ -76,31 +89,45 @@ export class PluginHost {
   /** Dispatches an in-step event synchronously; a handler returning a promise is an error. */
   emitSync<E extends EventName>(event: E, payload: EventPayloads[E]): void {
     this.assertLive(`emit '${event}'`);
-    for (const l of this.listeners.get(event) ?? []) {
+    const listeners = this.listeners.get(event) ?? [];
+    const step = stepOf(payload);
+    this.guard.begin(event, payload, listeners.length);
+    const tensors = listeners.length === 0 ? [] : payloadTensors(event, payload);
+    const describe = (i: number): string => describePayloadTensor(event, payload, i);
+    for (const l of listeners) {
+      const mark = this.guard.enter();
       let result: unknown;
       try {
         result = l.handler(payload as EventPayloads[EventName], this.contextFor(l.plugin));
       } catch (err) {
-        throw attribute(l.plugin, event, stepOf(payload), err);
+        throw attribute(l.plugin, event, step, err);
       }
       if (isPromise(result)) {
         result.catch(() => undefined);
         throw new PluginAsyncHookError(l.plugin, event);
       }
+      this.guard.exit(l.plugin, event, step, mark, tensors, describe);
     }
+    this.guard.end(event);
   }
 
   /** Dispatches any event, awaiting each handler in order. */
   async emit<E extends EventName>(event: E, payload: EventPayloads[E]): Promise<void> {
     this.assertLive(`emit '${event}'`);
     if (SYNC_EVENTS.has(event)) return this.emitSync(event, payload);
-    for (const l of this.listeners.get(event) ?? []) {
+    const listeners = this.listeners.get(event) ?? [];
+    const step = stepOf(payload);
+    this.guard.begin(event, payload, listeners.length);
+    for (const l of listeners) {
+      const mark = this.guard.enter();
       try {
         await l.handler(payload as EventPayloads[EventName], this.contextFor(l.plugin));
       } catch (err) {
-        throw attribute(l.plugin, event, stepOf(payload), err);
+        throw attribute(l.plugin, event, step, err);
       }
+      this.guard.exit(l.plugin, event, step, mark);
     }
+    this.guard.end(event);
   }
 
   /** The names of the plugins listening to an event, in dispatch order (for docs and tests). */
@@ -132,15 +159,21 @@ export class PluginHost {
     return { total: total!, terms };
   }
 
-  /** Applies every regularizer's projection in plugin order, inside tf.tidy. */
+  /**
+   * Applies every regularizer's projection in plugin order, inside tf.tidy; a projection that leaves
+   * tensors allocated (tf.keep, a returned tensor) fails with E_PLUGIN_LEAK.
+   */
   project(model: ModelView, step: number): void {
     for (const { value: reg, plugin } of this.contributions.regularizers.all()) {
       if (!reg.project) continue;
-      try {
-        tf.tidy(() => reg.project!(model, step));
-      } catch (err) {
-        throw attribute(plugin, `project '${reg.name}'`, step, err);
-      }
+      const event = `project '${reg.name}'`;
+      this.guard.project(plugin, event, step, () => {
+        try {
+          tf.tidy(() => reg.project!(model, step));
+        } catch (err) {
+          throw attribute(plugin, event, step, err);
+        }
+      });
     }
   }
 

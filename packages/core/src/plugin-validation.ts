@@ -45,7 +45,7 @@ const pluginSchema = z
       .strict()
       .optional(),
     hooks: z.object(Object.fromEntries(EVENT_NAMES.map((e) => [e, hookSchema.optional()]))).optional(),
-    permissions: z.object({ writeParams: z.boolean().optional() }).strict().optional(),
+    permissions: z.object({ writeParams: z.boolean().optional(), keepTensors: z.boolean().optional() }).strict().optional(),
     setup: fn.optional(),
     saveState: fn.optional(),
     loadState: fn.optional(),

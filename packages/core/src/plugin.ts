@@ -40,9 +40,16 @@ export interface PluginPermissions {
   /**
    * The plugin's hooks assign model parameters it did not add itself (for example SAM's ascent step
    * and its restoration). Without it, a hook that changes such a parameter fails the run with
-   * E_PLUGIN_OWNERSHIP. Regularizer projections may always write parameters.
+   * E_PLUGIN_OWNERSHIP. Regularizer projections may always write parameters, and any hook may write
+   * them in 'modelBuilt' (before training, for example to zero a LayerNorm shift).
    */
   readonly writeParams?: boolean;
+  /**
+   * The plugin's hooks keep tensors past the event on purpose (recorders that copy captures and read
+   * them after the run): the host does not check them for leaks. Without it, tensors a hook leaves
+   * allocated beyond the state it keeps from its first call fail the run with E_PLUGIN_LEAK.
+   */
+  readonly keepTensors?: boolean;
 }
 
 /** Declared ordering relative to other plugins, by name. Names of absent plugins are ignored. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Contributions } from '../contributions.js';
 import type { Dataset } from '../dataset.js';
-import { ConfigError, FlatsparseError, NonFiniteError, PluginError, TensorLeakError } from '../errors.js';
+import { ConfigError, FlatsparseError, PluginError, PluginLeakError } from '../errors.js';
+import { checkFiniteFigures } from '../faults/check-finite.js';
 import type { EstimateCost, EstimateCurve, EstimateRandomness, FlatnessEstimate, FlatnessEstimator, FlatnessInput } from '../flatness-estimator.js';
 import { registerGradients } from '../gradients.js';
 import type { TrainableModel } from '../model.js';
@@ -16,6 +17,8 @@ export interface EstimatorSchedule {
   readonly every?: number;
   /** Runs after the last step (default true). */
   readonly atEnd?: boolean;
+  /** Runs before the first step of a fresh run (default: true when `every` is set, so curves start at 0). */
+  readonly atStart?: boolean;
   /** Runs whenever a checkpoint is written (default false). */
   readonly atCheckpoints?: boolean;
 }
@@ -103,10 +106,17 @@ export class EstimatorRunner {
     return this.estimators.length === 0;
   }
 
-  /** The estimators due after `completed` steps (`last`: the run's final step; `checkpoint`: a checkpoint was just written). */
-  due(completed: number, when: { readonly last: boolean; readonly checkpoint: boolean }): string[] {
+  /**
+   * The estimators due after `completed` steps: `start` before the first step of a fresh run, `last`
+   * after the run's final step, `checkpoint` when a checkpoint was just written.
+   */
+  due(completed: number, when: { readonly start?: boolean; readonly last: boolean; readonly checkpoint: boolean }): string[] {
     return this.estimators
-      .filter(({ schedule: s }) => (when.last && (s.atEnd ?? true)) || (when.checkpoint && s.atCheckpoints === true) || (s.every !== undefined && completed % s.every === 0))
+      .filter(({ schedule: s }) =>
+        when.start === true
+          ? (s.atStart ?? s.every !== undefined)
+          : (when.last && (s.atEnd ?? true)) || (when.checkpoint && s.atCheckpoints === true) || (s.every !== undefined && completed % s.every === 0),
+      )
       .map(({ schedule }) => schedule.name);
   }
 
@@ -157,8 +167,9 @@ async function checkedEstimate(estimator: FlatnessEstimator, plugin: string, inp
   } catch (err) {
     throw fail(err);
   }
+  const event = `estimate '${estimator.name}'`;
   const after = tf.memory().numTensors;
-  if (after > before) throw fail(new TensorLeakError(`estimate '${estimator.name}'`, before, after));
+  if (after > before) throw new PluginLeakError(plugin, event, step, after - before);
   const restored = await readParamValues(model);
   for (const [name, was] of values) {
     const now = restored.get(name);
@@ -168,11 +179,7 @@ async function checkedEstimate(estimator: FlatnessEstimator, plugin: string, inp
   }
   const figures = estimate?.figures;
   if (typeof figures !== 'object' || figures === null) throw fail(new Error(`returned ${JSON.stringify(estimate)} instead of { figures, cost }`));
-  for (const [name, value] of Object.entries(figures)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw fail(new NonFiniteError(`figure '${name}' of the estimator '${estimator.name}'`, Number(value), 'check the estimator on this model; a divergent run or too small a finite-difference step can produce it.'));
-    }
-  }
+  checkFiniteFigures(plugin, event, step, figures, 'check the estimator on this model; a divergent run or too small a finite-difference step can produce it.');
   return estimate;
 }
 

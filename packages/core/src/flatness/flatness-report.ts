@@ -70,3 +70,20 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
   return out;
 }
+
+/**
+ * A self-contained HTML page (inline SVG, no scripts) with the flatness section of `flatnessSection`:
+ * what `flatsparse flatness <run-dir>` writes next to the run's own report.
+ */
+export function renderFlatnessReport(input: { readonly title: string; readonly facts: Readonly<Record<string, string | number | boolean>>; readonly flatness: readonly FlatnessRecord[]; readonly records: readonly RunRecord[] }): string {
+  const facts = Object.entries(input.facts).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}</style>
+</head><body>
+<h1>${esc(input.title)}</h1>
+<table>${facts}</table>
+${flatnessSection(input.flatness, input.records) || '<p>No estimates.</p>'}
+</body></html>
+`;
+}

@@ -1,13 +1,18 @@
 import type { BackendInfo } from '../backend.js';
 import type { Dataset } from '../dataset.js';
+import { describeFailure, type RunWarning } from '../faults/fault-records.js';
+import { EstimatorRunner, type EstimatorSchedule, type FlatnessBatchSettings, type FlatnessRecord } from '../flatness/estimator-runner.js';
 import type { TrainableModel } from '../model.js';
 import { loadWeightsInto, saveModel } from '../models/index.js';
 import { RunDirectory } from '../report/run-directory.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
 import { composePipeline, type PipelineParts } from './compose-pipeline.js';
 
-/** Trainer settings a pipeline passes through (everything but what the pipeline wires itself). */
-export type TrainSettings = Omit<TrainerOptions, 'model' | 'dataset' | 'host' | 'metrics' | 'sink' | 'runDir' | 'seed' | 'resumeFrom'>;
+/**
+ * Trainer settings a pipeline passes through (everything but what the pipeline wires itself), including
+ * the fault policy `faults: { metrics: 'stop' | 'disable' }`.
+ */
+export type TrainSettings = Omit<TrainerOptions, 'model' | 'dataset' | 'host' | 'metrics' | 'sink' | 'runDir' | 'seed' | 'resumeFrom' | 'onWarning' | 'estimators' | 'onFlatness'>;
 
 /** A whole pipeline, composed from code (the CLI builds one from a config file). */
 export interface PipelineSpec extends PipelineParts {
@@ -23,6 +28,8 @@ export interface PipelineSpec extends PipelineParts {
   readonly config?: unknown;
   /** Called with every record (progress display). */
   readonly onRecord?: (record: TrainerRecord) => void;
+  /** Called with every warning (for example a metric disabled under `train.faults.metrics: 'disable'`); also written to the run directory. */
+  readonly onWarning?: (warning: RunWarning) => void;
   /** Called once the backend and model are ready, before the first step. */
   readonly onStart?: (info: { backend: BackendInfo; model: TrainableModel; dataset: Dataset; skipped: readonly { name: string; reason: string }[] }) => void;
   /** Stops after the current step. */
@@ -35,6 +42,12 @@ export interface PipelineSpec extends PipelineParts {
    * plugins add then (zeroth-bias tables) start from their own initial values.
    */
   readonly initWeights?: string;
+  /** Flatness estimators to run during training, by contribution name, with their schedules. */
+  readonly estimators?: readonly EstimatorSchedule[];
+  /** The fixed batch and seed of every flatness estimate (default: 64 held-out examples, the run's seed). */
+  readonly flatness?: FlatnessBatchSettings;
+  /** Called with the records of every scheduled flatness estimate (also written to flatness.jsonl). */
+  readonly onFlatness?: (records: readonly FlatnessRecord[]) => void;
 }
 
 /** What a pipeline run returns. */
@@ -48,12 +61,16 @@ export interface PipelineResult {
 /**
  * Runs a pipeline: loads the data, composes the run (plugins validated, backend selected and
  * initialised), builds the model with the chosen activation, trains with the chosen metrics, and
- * writes the run directory. The model and the run are disposed whatever happens.
+ * writes the run directory. When training fails (a plugin fault, a non-finite step), the run
+ * directory gets `failure.json` (code, plugin, event, step, message, steps completed, last checkpoint)
+ * and a report showing it; checkpoints written before stay, to resume from. Warnings go to
+ * `warnings.json` and `onWarning`. The model and the run are disposed whatever happens.
  */
 export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
   const composed = await composePipeline(spec);
   const { run, dataset, resolved, model, metrics } = composed;
   const seed = spec.seed ?? 0;
+  let estimators: EstimatorRunner | undefined;
   try {
     const { host } = run;
     if (spec.initWeights !== undefined && spec.resumeFrom === undefined) await loadWeightsInto(model, spec.initWeights);
@@ -63,6 +80,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
     await dir?.init();
     const records: TrainerRecord[] = [];
     let lastFlush = 0;
+    estimators = spec.estimators?.length ? new EstimatorRunner(model, dataset, host.contributions, spec.estimators, { ...spec.flatness, seed: spec.flatness?.seed ?? seed }) : undefined;
     const trainer = new Trainer({
       ...spec.train,
       model,
@@ -73,6 +91,16 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
       runDir: spec.runDir,
       resumeFrom: spec.resumeFrom,
       signal: spec.signal,
+      estimators,
+      onFlatness: async (got) => {
+        spec.onFlatness?.(got);
+        dir?.addFlatness(got);
+        await dir?.flush();
+      },
+      onWarning: (warning) => {
+        dir?.warn(warning);
+        spec.onWarning?.(warning);
+      },
       sink: {
         write: async (record) => {
           records.push(record);
@@ -89,12 +117,17 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
     let summary: TrainSummary;
     try {
       summary = await trainer.run();
+    } catch (err) {
+      // The training error is what the caller needs: a failure to record it must not replace it.
+      await dir?.fail(describeFailure(err, trainer.progress)).catch(() => undefined);
+      throw err;
     } finally {
       await dir?.flush();
     }
     if (spec.saveModelTo !== undefined && !summary.stoppedEarly) await saveModel(model, spec.saveModelTo);
     return { summary, backend: run.backend, records, runDir: spec.runDir };
   } finally {
+    estimators?.dispose();
     await composed.dispose();
   }
 }
@@ -109,5 +142,6 @@ function facts(spec: PipelineSpec, dataset: Dataset, backend: BackendInfo, seed:
     batchSize: spec.train.batchSize,
     seed,
     metrics: (spec.metrics ?? []).join(', '),
+    ...(spec.estimators?.length ? { estimators: spec.estimators.map((e) => e.name).join(', ') } : {}),
   };
 }

@@ -1,3 +1,6 @@
+import type { RunFailure, RunWarning } from '../faults/fault-records.js';
+import type { FlatnessRecord } from '../flatness/estimator-runner.js';
+import { flatnessSection } from '../flatness/flatness-report.js';
 import { esc, lineChart, type ChartSeries } from './svg-chart.js';
 import type { RunRecord } from './run-record.js';
 
@@ -9,14 +12,21 @@ export interface ReportInput {
   readonly records: readonly RunRecord[];
   /** The resolved config, shown verbatim. */
   readonly config?: unknown;
+  /** Faults the run continued past (for example disabled metrics), listed after the facts. */
+  readonly warnings?: readonly RunWarning[];
+  /** Why the run stopped, if it failed: shown first. */
+  readonly failure?: RunFailure;
+  /** Scheduled flatness estimates, drawn over steps next to the sparsity curves. */
+  readonly flatness?: readonly FlatnessRecord[];
 }
 
 const FLATNESS = /(^|\.)(asK|asV|c0|c2|ratio)$/;
 
 /**
- * A self-contained HTML report (inline SVG, no scripts, no network): loss and accuracy, then one
- * chart per figure with the train and held-out means and the per-layer train values; flatness figures
- * (AS_K, AS_V, c0, c2, the ratio) on log scales.
+ * A self-contained HTML report (inline SVG, no scripts, no network): the failure, if the run failed,
+ * and the warnings; loss and accuracy, then one chart per figure with the train and held-out means and
+ * the per-layer train values; flatness figures (AS_K, AS_V, c0, c2, the ratio) on log scales; then the
+ * scheduled flatness estimates next to the sparsity curves (see flatnessSection).
  */
 export function renderReport(input: ReportInput): string {
   const train = input.records.filter((r) => r.split === 'train');
@@ -38,16 +48,18 @@ export function renderReport(input: ReportInput): string {
   const facts = Object.entries(input.facts).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(String(v))}</td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}</style>
+<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}.failure{border:2px solid #c00;background:#fff0f0;padding:8px 12px;margin:8px 0 16px}pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}</style>
 </head><body>
 <h1>${esc(input.title)}</h1>
-<table>${facts}</table>
+${failureSection(input.failure)}<table>${facts}</table>
+${warningsSection(input.warnings ?? [])}
 <h2>Final values</h2>
 <table><tr><th>figure</th><th>train</th><th>inference (held-out)</th></tr>
 <tr><td>loss</td><td>${fmt(last(train)?.loss)}</td><td>${fmt(last(held)?.loss)}</td></tr>
 <tr><td>accuracy</td><td></td><td>${fmt(last(held)?.accuracy)}</td></tr>${finalRows}</table>
 <h2>Curves</h2>
 <div class="charts">${charts.join('\n')}</div>
+${flatnessSection(input.flatness ?? [], input.records)}
 ${input.config === undefined ? '' : `<h2>Resolved config</h2><pre>${esc(JSON.stringify(input.config, null, 2))}</pre>`}
 </body></html>
 `;
@@ -64,4 +76,19 @@ function byImportance(a: string, b: string): number {
 
 function fmt(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? '' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
+}
+
+function failureSection(f: RunFailure | undefined): string {
+  if (f === undefined) return '';
+  const where = [f.plugin && `plugin '${f.plugin}'`, f.event && `in '${f.event}'`, f.step !== undefined && `at step ${f.step}`].filter(Boolean).join(' ');
+  const resume = f.lastCheckpoint === undefined ? 'No checkpoint was written before the failure.' : `Last checkpoint: ${f.lastCheckpoint} (resume from it).`;
+  return `<div class="failure"><h2>Run failed: ${esc(f.code)}${where ? ` (${esc(where)})` : ''}</h2><p>${esc(f.message)}</p><p>Stopped after ${f.completedSteps} step(s). ${esc(resume)}</p></div>\n`;
+}
+
+function warningsSection(warnings: readonly RunWarning[]): string {
+  if (warnings.length === 0) return '';
+  const rows = warnings
+    .map((w) => `<tr><td>${w.step ?? ''}</td><td>${esc(w.plugin ?? '')}</td><td>${esc(w.event ?? '')}</td><td>${esc(w.code)}</td><td>${esc(w.action)}</td><td>${esc(w.message)}</td></tr>`)
+    .join('');
+  return `<h2>Warnings</h2>\n<table><tr><th>step</th><th>plugin</th><th>event</th><th>code</th><th>action</th><th>message</th></tr>${rows}</table>`;
 }

@@ -50,4 +50,33 @@ describe('run reports', () => {
     const jsonl = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl).toEqual(records);
   });
+
+  it('records a failure atomically in failure.json and shows it and the warnings in the report', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'fs-run-')), 'run');
+    const run = new RunDirectory(dir, { title: 'x', facts: { seed: 1 } });
+    await run.init();
+    run.add(records[0]!);
+    run.warn({ code: 'E_PLUGIN_NON_FINITE', plugin: 'm', event: 'metric compute', step: 1, message: 'NaN <figure>', action: "metric 'm' disabled for the rest of the run" });
+    const failure = { code: 'E_PLUGIN_LEAK', plugin: 'leaky', event: 'afterStep', step: 2, message: 'left 1 tensor', completedSteps: 3, lastCheckpoint: '/r/checkpoints/step-00000002', time: '2024-01-01T00:00:00.000Z' };
+    await run.fail(failure);
+    expect((await readdir(dir)).sort()).toEqual(['config.json', 'failure.json', 'metrics.csv', 'metrics.jsonl', 'report.html', 'run.json', 'warnings.json']);
+    expect(JSON.parse(await readFile(join(dir, 'failure.json'), 'utf8'))).toEqual(failure);
+    expect(JSON.parse(await readFile(join(dir, 'warnings.json'), 'utf8'))).toHaveLength(1);
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain("Run failed: E_PLUGIN_LEAK (plugin 'leaky' in 'afterStep' at step 2)");
+    expect(html).toContain('/r/checkpoints/step-00000002');
+    expect(html).toContain('NaN &lt;figure&gt;');
+    expect(html.indexOf('Run failed')).toBeLessThan(html.indexOf('Warnings'));
+
+    // Resumed in the same directory: the failure becomes a warning and failure.json goes.
+    const resumed = new RunDirectory(dir, { title: 'x', facts: { seed: 1 } });
+    await resumed.loadExisting();
+    await resumed.init();
+    await resumed.flush();
+    expect((await readdir(dir)).sort()).not.toContain('failure.json');
+    const warnings = JSON.parse(await readFile(join(dir, 'warnings.json'), 'utf8'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatchObject({ code: 'E_PLUGIN_LEAK', plugin: 'leaky', step: 2, action: 'the run stopped after 3 step(s) and was resumed from /r/checkpoints/step-00000002' });
+    expect(await readFile(join(dir, 'report.html'), 'utf8')).not.toContain('Run failed');
+  });
 });

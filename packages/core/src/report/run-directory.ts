@@ -1,16 +1,22 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RunFailure, RunWarning } from '../faults/fault-records.js';
+import type { FlatnessRecord } from '../flatness/estimator-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderReport } from './html-report.js';
 import { recordsToCsv, type RunRecord } from './run-record.js';
 
 /**
  * The directory of one run: `config.json` (the resolved config), `run.json` (backend and metadata),
- * `metrics.jsonl` and `metrics.csv` (every record), `report.html` (self-contained plots). Every file
- * is rewritten whole and atomically at each flush, so none is ever half-written.
+ * `metrics.jsonl` and `metrics.csv` (every record), `report.html` (self-contained plots), and when
+ * something went wrong `warnings.json` (faults the run continued past) and `failure.json` (why it
+ * stopped). Every file is rewritten whole and atomically, so none is ever half-written.
  */
 export class RunDirectory {
   private records: RunRecord[] = [];
+  private warnings: RunWarning[] = [];
+  private failure: RunFailure | undefined;
+  private flatness: FlatnessRecord[] = [];
   private resumed = false;
 
   constructor(
@@ -18,20 +24,55 @@ export class RunDirectory {
     private readonly meta: { title: string; facts: Record<string, string | number | boolean>; config?: unknown },
   ) {}
 
-  /** Writes the resolved config and run metadata. */
+  /**
+   * Writes the resolved config and run metadata. A failure an earlier run recorded here (a resumed
+   * run) becomes a warning, and its failure.json is removed: the directory describes the current run.
+   */
   async init(): Promise<void> {
     await writeFileAtomic(join(this.path, 'config.json'), `${JSON.stringify(this.meta.config ?? {}, null, 2)}\n`);
     await writeFileAtomic(join(this.path, 'run.json'), `${JSON.stringify({ title: this.meta.title, ...this.meta.facts }, null, 2)}\n`);
+    if (this.failure !== undefined) {
+      const f = this.failure;
+      this.failure = undefined;
+      this.warnings.push({
+        code: f.code,
+        ...(f.plugin === undefined ? {} : { plugin: f.plugin }),
+        ...(f.event === undefined ? {} : { event: f.event }),
+        ...(f.step === undefined ? {} : { step: f.step }),
+        message: f.message,
+        action: `the run stopped after ${f.completedSteps} step(s) and was resumed${f.lastCheckpoint === undefined ? '' : ` from ${f.lastCheckpoint}`}`,
+      });
+      await this.writeWarnings();
+      await rm(join(this.path, 'failure.json'), { force: true });
+    }
   }
 
   /**
-   * Reads the records an earlier run wrote here, for a resumed run: the first new record then drops
-   * every earlier record at or after its step, so the files show one continuous history.
+   * Reads what an earlier run wrote here, for a resumed run: its records (the first new record then
+   * drops every earlier record at or after its step, so the files show one continuous history), its
+   * warnings and its failure, if it failed.
    */
   async loadExisting(): Promise<void> {
     const text = await readFile(join(this.path, 'metrics.jsonl'), 'utf8').catch(() => '');
     this.records = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RunRecord);
+    this.warnings = JSON.parse(await readFile(join(this.path, 'warnings.json'), 'utf8').catch(() => '[]')) as RunWarning[];
+    const failure = await readFile(join(this.path, 'failure.json'), 'utf8').catch(() => undefined);
+    this.failure = failure === undefined ? undefined : (JSON.parse(failure) as RunFailure);
+    const flatness = await readFile(join(this.path, 'flatness.jsonl'), 'utf8').catch(() => '');
+    this.flatness = flatness.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as FlatnessRecord);
     this.resumed = true;
+  }
+
+  /** Adds a warning (written to warnings.json and shown in the report at the next flush). */
+  warn(warning: RunWarning): void {
+    this.warnings.push(warning);
+  }
+
+  /** Records why the run stopped: writes failure.json, then flushes (the report shows the failure). */
+  async fail(failure: RunFailure): Promise<void> {
+    this.failure = failure;
+    await writeFileAtomic(join(this.path, 'failure.json'), `${JSON.stringify(failure, null, 2)}\n`);
+    await this.flush();
   }
 
   /** Adds a record (written at the next flush). */
@@ -41,6 +82,16 @@ export class RunDirectory {
       this.resumed = false;
     }
     this.records.push(record);
+  }
+
+  /**
+   * Adds flatness estimates (written to flatness.jsonl and drawn in the report at the next flush); for
+   * a resumed run, earlier estimates at or after their step are dropped first.
+   */
+  addFlatness(records: readonly FlatnessRecord[]): void {
+    const first = records[0]?.step;
+    if (first !== undefined) this.flatness = this.flatness.filter((r) => r.step < first);
+    this.flatness.push(...records);
   }
 
   /** Every record so far. */
@@ -53,10 +104,16 @@ export class RunDirectory {
     this.meta.facts[key] = value;
   }
 
-  /** Rewrites metrics.jsonl, metrics.csv and report.html atomically. */
+  /** Rewrites metrics.jsonl, metrics.csv, flatness.jsonl (if there are estimates), report.html and (if there are warnings) warnings.json atomically. */
   async flush(): Promise<void> {
+    if (this.flatness.length > 0) await writeFileAtomic(join(this.path, 'flatness.jsonl'), this.flatness.map((r) => JSON.stringify(r)).join('\n') + '\n');
     await writeFileAtomic(join(this.path, 'metrics.jsonl'), this.records.map((r) => JSON.stringify(r)).join('\n') + (this.records.length ? '\n' : ''));
     await writeFileAtomic(join(this.path, 'metrics.csv'), recordsToCsv(this.records));
-    await writeFileAtomic(join(this.path, 'report.html'), renderReport({ ...this.meta, records: this.records }));
+    await this.writeWarnings();
+    await writeFileAtomic(join(this.path, 'report.html'), renderReport({ ...this.meta, records: this.records, warnings: this.warnings, failure: this.failure, flatness: this.flatness }));
+  }
+
+  private async writeWarnings(): Promise<void> {
+    if (this.warnings.length > 0) await writeFileAtomic(join(this.path, 'warnings.json'), `${JSON.stringify(this.warnings, null, 2)}\n`);
   }
 }

@@ -112,7 +112,11 @@ export async function checkRegularizer(name: string, factory: () => Plugin, opti
 export async function checkEstimator(estimator: FlatnessEstimator): Promise<Outcome> {
   const before = countTensors();
   const problems: string[] = [];
-  const params = new Map<string, tf.Variable>([['a', tf.variable(tf.tensor1d([0.5, -1, 2]))], ['b', tf.variable(tf.tensor2d([[1, 0.5], [-0.3, 0.8]]))]]);
+  // Inside tidy, so that only the two variables outlive their initial values.
+  const params = new Map<string, tf.Variable>([
+    ['a', tf.tidy(() => tf.variable(tf.tensor1d([0.5, -1, 2])))],
+    ['b', tf.tidy(() => tf.variable(tf.tensor2d([[1, 0.5], [-0.3, 0.8]])))],
+  ]);
   try {
     const snapshot = await Promise.all([...params.values()].map((v) => v.data()));
     const loss = (): tf.Scalar => tf.tidy(() => tf.add(tf.sum(tf.mul(tf.square(params.get('a')!), 3)), tf.sum(tf.square(params.get('b')!))) as tf.Scalar);

@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ActivationFunction } from '../activation-function.js';
-import { ModelConfigError } from '../errors.js';
+import { ModelConfigError, ShapeError } from '../errors.js';
 import { interval } from '../interval.js';
 import type { MlpCapture } from '../mlp-capture.js';
-import type { MlpBlockInfo, MlpTransform, ModelView, ParamOptions } from '../model.js';
+import type { MlpBlockInfo, MlpTransform, ModelView, ParamOptions, TrainableModel } from '../model.js';
+import { addSame } from '../models/add-same.js';
+import { layerNorm } from '../models/layer-norm.js';
+import { softmaxCrossEntropy } from '../models/loss.js';
+import { instrumentedMlp } from '../models/mlp-block.js';
 import { Rng } from '../random.js';
 
 /** ReLU as a plain ActivationFunction (flat region (-inf, 0], rest region [0, 0]) for tests and fixtures. */
@@ -28,6 +32,8 @@ export interface FakeModelOptions {
   readonly maxTokens?: number;
   /** Seed of the parameter values (default 7). */
   readonly seed?: number;
+  /** Activation of every MLP block in `forward` (default reluForTests, the one fakeCaptures uses). */
+  readonly activation?: ActivationFunction;
 }
 
 /** A recorded MLP transform. */
@@ -37,8 +43,15 @@ export interface RecordedTransform {
   readonly transform: MlpTransform;
 }
 
-/** A ModelView with random parameters that records what plugins do to it; dispose() releases every parameter. */
-export interface FakeModel extends ModelView {
+/**
+ * A TrainableModel with random parameters that records what plugins do to it (see `fakeModel` for
+ * its forward pass); dispose() releases every parameter.
+ */
+export interface FakeModel extends TrainableModel {
+  /** Model width d, also the number of classes of the output logits. */
+  readonly d: number;
+  /** The activation `forward` applies in every MLP block. */
+  readonly activation: ActivationFunction;
   /** Parameters added through addParam, in order. */
   readonly added: readonly { readonly name: string; readonly shape: readonly number[]; readonly trainable: boolean }[];
   /** Calls of setTrainable, as the last value per name. */
@@ -49,6 +62,20 @@ export interface FakeModel extends ModelView {
   runTransforms(blockIndex: number, stage: 'input' | 'output', t: tf.Tensor, info?: { tokens: number; step: number; training: boolean }): tf.Tensor;
   /** Releases every parameter, added ones included. */
   dispose(): void;
+}
+
+const LN_EPS = 1e-5;
+
+/**
+ * The fake model's fixed (parameter-free) embedding of token ids [B, T] into [B, T, d]:
+ * h0[b, t, j] = sin((v + 1)(j + 1)) + cos((t + 1)(j + 1)) / 2 for token v = inputs[b, t].
+ */
+function embedTokens(inputs: tf.Tensor, d: number): tf.Tensor {
+  const tokens = inputs.shape[1]!;
+  const freq = tf.range(1, d + 1);
+  const ids = tf.add(tf.cast(tf.expandDims(inputs, -1), 'float32'), 1);
+  const positions = tf.reshape(tf.range(1, tokens + 1), [1, tokens, 1]);
+  return tf.add(tf.sin(tf.mul(ids, freq)), tf.mul(tf.cos(tf.mul(positions, freq)), 0.5));
 }
 
 /** Parameter names of block i, as the fake model lays them out. */
@@ -66,9 +93,21 @@ export function fakeBlockInfo(index: number, d: number, n: number): MlpBlockInfo
  * A synthetic model for plugin tests: d = 4, n = 8 and 2 MLP blocks by default, each with a LayerNorm
  * scale (random around 1, some entries below 1 and negative) and shift, key weight [d, n] and bias [n],
  * value weight [n, d] and bias [d]. addParam, setTrainable and addMlpTransform work and are recorded.
+ *
+ * It is a real (tiny) TrainableModel, so training-method plugins (which run their own passes) can
+ * use it. `forward` takes token ids [B, T] (embedded by the fixed h0[b, t, j] = sin((v + 1)(j + 1))
+ * + cos((t + 1)(j + 1)) / 2, no parameters) or features [B, T, d] (h0 = inputs), 1 <= T <= maxTokens;
+ * then, per block, h <- h + MLP(LN(h)) with LN(h) = scale (h - mean) / sqrt(var + 1e-5) + shift and
+ * the instrumented MLP of the real models (input transforms; p = x K + b_K (+ probe p);
+ * a = sigma(p) (+ probe a); z = a V + b_V; output transforms (+ probe z)). The output is h itself,
+ * logits [B, T, d] over d classes; `loss` is their mean softmax cross-entropy against integer targets
+ * [B, T] in [0, d), with label smoothing. There is no attention, no final LayerNorm and no head, so
+ * the output depends on every parameter the model creates; parameters added with addParam reach it
+ * only through the MLP transforms that use them (as in the real models). `probeShapes` gives
+ * [B, T, n], [B, T, n] and [B, T, d] per block, and `forward` honours probes.
  */
 export function fakeModel(options: FakeModelOptions = {}): FakeModel {
-  const { d = 4, n = 8, blocks = 2, maxTokens = 8, seed = 7 } = options;
+  const { d = 4, n = 8, blocks = 2, maxTokens = 8, seed = 7, activation = reluForTests } = options;
   const rng = new Rng(seed);
   const params = new Map<string, tf.Variable>();
   const make = (shape: number[], draw: () => number): tf.Variable => tf.tidy(() => tf.variable(tf.tensor(rng.fill(shape.reduce((a, b) => a * b, 1), draw), shape)));
@@ -90,14 +129,45 @@ export function fakeModel(options: FakeModelOptions = {}): FakeModel {
     if (!v) throw new ModelConfigError(`the fake model has no parameter '${name}'.`, { received: name, expected: `one of ${[...params.keys()].join(', ')}` });
     return v;
   };
+  const transformsOf = (blockIndex: number, stage: 'input' | 'output'): MlpTransform[] => transforms.filter((r) => r.blockIndex === blockIndex && r.stage === stage).map((r) => r.transform);
+  const checkInputs = (inputs: tf.Tensor): [number, number] => {
+    const [batch = 0, tokens = 0, width = d] = inputs.shape;
+    if (!(inputs.rank === 2 || (inputs.rank === 3 && width === d)) || batch < 1 || tokens < 1 || tokens > maxTokens) {
+      throw new ShapeError('fake model inputs', inputs.shape, `token ids [B, T] or features [B, T, ${d}] with 1 <= T <= ${maxTokens}`, 'pass a batch such as tf.tensor2d([[0, 1, 2]], undefined, "int32").');
+    }
+    return [batch, tokens];
+  };
   return {
     kind: 'fake',
     params,
     mlpBlocks,
     maxTokens,
+    d,
+    activation,
     added,
     trainableChanges,
     transforms,
+    forward(inputs, { training, step, probes }) {
+      checkInputs(inputs);
+      if (probes !== undefined && probes.length !== blocks) {
+        throw new ShapeError('probes', [probes.length], `one probe triple per MLP block (${blocks})`, 'build the probes from model.probeShapes(inputs).');
+      }
+      let h = inputs.rank === 3 ? tf.cast(inputs, 'float32') : embedTokens(inputs, d);
+      const captures: MlpCapture[] = mlpBlocks.map((b, i) => {
+        const x = layerNorm(h, known(b.lnScale!), known(b.lnShift!), LN_EPS);
+        const weights = { keyWeight: known(b.keyWeight), keyBias: known(b.keyBias!), valueWeight: known(b.valueWeight), valueBias: known(b.valueBias!) };
+        const pass = { step, training, ...(probes ? { probes: probes[i]! } : {}) };
+        const { z, capture } = instrumentedMlp(x, b, weights, activation, { input: transformsOf(i, 'input'), output: transformsOf(i, 'output') }, pass);
+        h = addSame(h, z);
+        return capture;
+      });
+      return { output: h, captures };
+    },
+    loss: (output, targets, labelSmoothing = 0) => softmaxCrossEntropy(output, targets, labelSmoothing),
+    probeShapes(inputs) {
+      const [batch, tokens] = checkInputs(inputs);
+      return mlpBlocks.map(() => ({ p: [batch, tokens, n], a: [batch, tokens, n], z: [batch, tokens, d] }));
+    },
     addParam(name, initial, trainable = true) {
       if (params.has(name)) throw new ModelConfigError(`parameter '${name}' already exists.`, { received: name, fix: 'choose a name no other parameter uses.' });
       const v = tf.variable(initial, trainable);
@@ -119,7 +189,7 @@ export function fakeModel(options: FakeModelOptions = {}): FakeModel {
       transforms.push({ blockIndex, stage, transform });
     },
     runTransforms(blockIndex, stage, t, info = { tokens: t.shape[1] ?? 1, step: 0, training: true }) {
-      return tf.tidy(() => transforms.filter((r) => r.blockIndex === blockIndex && r.stage === stage).reduce((x, r) => r.transform(x, info), tf.clone(t)));
+      return tf.tidy(() => transformsOf(blockIndex, stage).reduce((x, transform) => transform(x, info), tf.clone(t)));
     },
     dispose() {
       for (const v of params.values()) v.dispose();

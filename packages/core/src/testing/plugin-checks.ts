@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PluginError } from '../errors.js';
+import { PluginError, PluginLeakError } from '../errors.js';
 import { EVENT_NAMES, type EventName } from '../events.js';
 import type { Hook, Plugin } from '../plugin.js';
 import { PluginHost } from '../plugin-host.js';
@@ -125,7 +125,15 @@ export function lifecycleLeakCheck(factory: () => Plugin, options: PluginConform
   return {
     name: 'no tensor leaks over a run',
     run: async (): Promise<Outcome> => {
-      const { baseline, perStep, final } = await runLifecycle([factory(), ...(options.companions?.() ?? [])], options);
+      let lifecycle: Awaited<ReturnType<typeof runLifecycle>>;
+      try {
+        lifecycle = await runLifecycle([factory(), ...(options.companions?.() ?? [])], options);
+      } catch (err) {
+        // The host's own leak guard (E_PLUGIN_LEAK) stops a leaking run before the kit counts.
+        if (err instanceof PluginLeakError) return { passed: false, detail: err.message };
+        throw err;
+      }
+      const { baseline, perStep, final } = lifecycle;
       const growth = perStep[STEPS - 1]! - perStep[STEPS - 2]!;
       const problems: string[] = [];
       if (growth > 0) problems.push(`the step hooks leak ${growth} tensor(s) per step (counts after steps 1-${STEPS}: ${perStep.join(', ')})`);

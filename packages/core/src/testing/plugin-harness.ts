@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EVENT_NAMES, type EventName, type EventPayloads } from '../events.js';
 import type { Hook, HookOrder, Plugin, PluginContext } from '../plugin.js';
+import { Rng } from '../random.js';
 import { fakeCaptures, fakeModel, type FakeCaptures, type FakeModel, type FakeModelOptions } from './fixtures.js';
 
 /** Who ran a listener in an order check: the probe before the plugin, the plugin, the probe after it. */
@@ -106,12 +107,22 @@ export interface PayloadFixtures {
   dispose(): void;
 }
 
-/** Builds a fake model, captures, a batch, a loss and one gradient per parameter, and payloads for every event. */
+const BATCH = 2;
+const TOKENS = 3;
+
+/**
+ * Builds a fake model, captures, a batch, a loss and one gradient per parameter, and payloads for
+ * every event. The batch fits the model's forward and loss: token ids and targets [2, T] drawn from
+ * [0, d), with T = 3 (or maxTokens if smaller), the T of the captures too.
+ */
 export function payloadFixtures(modelOptions?: FakeModelOptions): PayloadFixtures {
   const model = fakeModel(modelOptions);
-  const captures = fakeCaptures({ model });
-  const inputs = tf.zeros([2, 3], 'int32');
-  const targets = tf.zeros([2, 3], 'int32');
+  const tokens = Math.min(TOKENS, model.maxTokens);
+  const captures = fakeCaptures({ model, batch: BATCH, tokens });
+  const rng = new Rng(13);
+  const ids = (): tf.Tensor => tf.tensor2d(Array.from({ length: BATCH }, () => Array.from({ length: tokens }, () => rng.int(model.d))), [BATCH, tokens], 'int32');
+  const inputs = ids();
+  const targets = ids();
   const loss = tf.scalar(1.5);
   const grads = new Map([...model.params].map(([name, v]) => [name, tf.fill(v.shape, 0.01)]));
   const payloads = (step: number): EventPayloads => ({

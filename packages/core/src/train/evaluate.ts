@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DataSplit } from '../dataset.js';
 import type { TrainableModel } from '../model.js';
 import { sequentialBatches } from './batch-sampler.js';
-import { computeFigures, reduceOf, summariseFigure, type FigureSummary, type NamedMetric } from './metric-figures.js';
+import { computeFigures, reduceOf, summariseFigure, type FigureSummary, type MetricErrorHandler, type NamedMetric } from './metric-figures.js';
 import { readTogether } from './train-record.js';
 
 /** What a held-out pass measured. */
@@ -23,17 +23,33 @@ interface Sums {
   readonly figures: Record<string, tf.Tensor1D>;
 }
 
+/** Options of `evaluate`. */
+export interface EvaluateSplitOptions {
+  /** Examples per batch. */
+  readonly batchSize: number;
+  /** Only the first this many batches (default: the whole split). */
+  readonly maxBatches?: number;
+  /** The step passed to the forward pass (activations with ramps). */
+  readonly step: number;
+  /** Metrics to measure (those that need gradients are skipped). */
+  readonly metrics: readonly NamedMetric[];
+  /** Receives a metric that throws; returning drops it for the rest of the pass (default: the error propagates). */
+  readonly onMetricError?: MetricErrorHandler;
+}
+
 /**
  * Evaluates the model on the first `maxBatches` batches of a split in evaluation mode (training: false,
  * no probes, no gradients). Loss, correct predictions and the figures of the metrics that need no
  * gradients are summed on the device and read back once at the end.
  */
-export async function evaluate(
-  model: TrainableModel,
-  split: DataSplit,
-  options: { readonly batchSize: number; readonly maxBatches?: number; readonly step: number; readonly metrics: readonly NamedMetric[] },
-): Promise<EvaluationResult> {
-  const metrics = options.metrics.filter((m) => !m.metric.needsGradients);
+export async function evaluate(model: TrainableModel, split: DataSplit, options: EvaluateSplitOptions): Promise<EvaluationResult> {
+  let metrics = options.metrics.filter((m) => !m.metric.needsGradients);
+  const onMetricError: MetricErrorHandler | undefined =
+    options.onMetricError &&
+    ((metric, error) => {
+      options.onMetricError!(metric, error);
+      metrics = metrics.filter((m) => m !== metric);
+    });
   let sums: Sums | undefined;
   let examples = 0;
   let predictions = 0;
@@ -47,7 +63,7 @@ export async function evaluate(
           const loss = tf.mul(model.loss(output, batch.targets), size) as tf.Scalar;
           const hits = tf.equal(tf.argMax(output, -1), tf.cast(batch.targets, 'int32'));
           const correct = tf.sum(tf.cast(hits, 'float32')) as tf.Scalar;
-          const figures = Object.fromEntries(Object.entries(computeFigures(metrics, captures)).map(([name, t]) => [name, tf.mul(t, size) as tf.Tensor1D]));
+          const figures = Object.fromEntries(Object.entries(computeFigures(metrics, captures, onMetricError)).map(([name, t]) => [name, tf.mul(t, size) as tf.Tensor1D]));
           if (previous === undefined) return { loss, correct, figures };
           const summed: Record<string, tf.Tensor1D> = {};
           for (const [name, t] of Object.entries(figures)) summed[name] = previous.figures[name] ? (tf.add(previous.figures[name], t) as tf.Tensor1D) : t;

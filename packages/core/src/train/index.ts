@@ -13,12 +13,12 @@ export {
   type LoadedCheckpoint,
 } from './checkpoint.js';
 export { clipByGlobalNorm, globalNorm, type ClippedGrads } from './clip-grad.js';
-export { evaluate, type EvaluationResult } from './evaluate.js';
+export { evaluate, type EvaluateSplitOptions, type EvaluationResult } from './evaluate.js';
 export { lrSchedule, type LrScheduleOptions } from './lr-schedule.js';
-export { computeFigures, summariseFigure, type FigureSummary, type NamedMetric } from './metric-figures.js';
-export { NonFiniteGuard } from './non-finite-guard.js';
+export { computeFigures, summariseFigure, type FigureSummary, type MetricErrorHandler, type NamedMetric } from './metric-figures.js';
+export { NonFiniteGuard, type NonFiniteStep } from './non-finite-guard.js';
 export { DEFAULT_NO_DECAY, resolveGroup, type ParamGroup, type ResolvedGroup } from './param-groups.js';
 export { readTogether, type RecordSink, type TrainerRecord } from './train-record.js';
 export { trainStep, type StepContext, type StepMeasures } from './train-step.js';
-export { Trainer, type TrainSummary } from './trainer.js';
+export { Trainer, type TrainProgress, type TrainSummary } from './trainer.js';
 export { parseTrainerOptions, type TrainerOptions } from './trainer-options.js';

@@ -16,26 +16,66 @@ export interface FigureSummary {
 }
 
 /**
+ * Called when a metric throws, in `compute` or when its figures are stacked over layers. Throw to stop
+ * the pass; return to drop that metric from the pass (its other tensors are released).
+ */
+export type MetricErrorHandler = (metric: NamedMetric, error: unknown) => void;
+
+const rethrow: MetricErrorHandler = (_metric, error) => {
+  throw error;
+};
+
+/**
  * Computes every figure of every metric for every captured MLP block, on the device: returns
  * `${metricName}.${figure}` -> a [layers] tensor (the caller owns it). Metrics whose `needsGradients`
  * is set are skipped when the captures have no gradients. A layer that lacks a figure the first layer
  * has gets NaN. Nothing is read back. All metrics of one layer run inside one tf.tidy, so metrics can
  * share intermediate tensors of the same capture (the standard ones share their interval indicators).
+ * A metric that throws goes to `onError` (default: the error propagates), isolated from the others.
  */
-export function computeFigures(metrics: readonly NamedMetric[], captures: readonly MlpCapture[]): Record<string, tf.Tensor1D> {
+export function computeFigures(metrics: readonly NamedMetric[], captures: readonly MlpCapture[], onError: MetricErrorHandler = rethrow): Record<string, tf.Tensor1D> {
   const hasGradients = captures.every((c) => c.dp !== undefined && c.da !== undefined && c.dz !== undefined);
   const out: Record<string, tf.Tensor1D> = {};
   const used = metrics.filter(({ metric }) => !(metric.needsGradients && !hasGradients));
   if (captures.length === 0 || used.length === 0) return out;
-  const perLayer = captures.map((capture) => tf.tidy(() => used.map(({ metric }) => ({ ...metric.compute(capture) }))));
+  const failed = new Set<number>();
+  const perLayer: Record<string, tf.Tensor>[][] = [];
   try {
-    used.forEach(({ name }, m) => {
-      for (const figure of Object.keys(perLayer[0]?.[m] ?? {})) {
-        out[`${name}.${figure}`] = tf.tidy(() => tf.stack(perLayer.map((layer) => tf.reshape(layer[m]?.[figure] ?? tf.scalar(Number.NaN), []))) as tf.Tensor1D);
+    for (const capture of captures) {
+      perLayer.push(
+        tf.tidy(() =>
+          used.map((named, m) => {
+            if (failed.has(m)) return {};
+            try {
+              return { ...named.metric.compute(capture) };
+            } catch (err) {
+              failed.add(m);
+              onError(named, err);
+              return {};
+            }
+          }),
+        ),
+      );
+    }
+    used.forEach((named, m) => {
+      if (failed.has(m)) return;
+      const stacked: Record<string, tf.Tensor1D> = {};
+      try {
+        for (const figure of Object.keys(perLayer[0]?.[m] ?? {})) {
+          stacked[`${named.name}.${figure}`] = tf.tidy(() => tf.stack(perLayer.map((layer) => tf.reshape(layer[m]?.[figure] ?? tf.scalar(Number.NaN), []))) as tf.Tensor1D);
+        }
+      } catch (err) {
+        tf.dispose(Object.values(stacked));
+        onError(named, err);
+        return;
       }
+      Object.assign(out, stacked);
     });
+  } catch (err) {
+    tf.dispose(Object.values(out));
+    throw err;
   } finally {
-    for (const layer of perLayer) for (const values of layer) for (const t of Object.values(values)) t.dispose();
+    for (const layer of perLayer) for (const values of layer) tf.dispose(Object.values(values));
   }
   return out;
 }

@@ -17,6 +17,8 @@ export interface StepContext {
   readonly metrics: readonly NamedMetric[];
   readonly labelSmoothing: number;
   readonly clipNorm?: number;
+  /** Receives a metric that throws at `step`; returning drops it from the step (default: the error propagates). */
+  readonly onMetricError?: (metric: NamedMetric, step: number, error: unknown) => void;
 }
 
 /** Device tensors measured at a logging step; the caller reads them back and disposes them. */
@@ -34,7 +36,7 @@ export interface StepMeasures {
  * value and gradients of loss + loss terms with respect to the trainable parameters and the probes
  * (one backward pass; 'afterForward' is emitted inside the tape); captures completed with dp/da/dz from
  * the probe gradients; 'afterBackward'; metric figures (only when `measure`); clipping by global norm;
- * the non-finite gate; the AdamW update. Projections and 'afterStep' are the caller's (outside the tidy).
+ * the non-finite gate (which also records the weighted loss terms of the first bad step); the AdamW update. Projections and 'afterStep' are the caller's (outside the tidy).
  */
 export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr: number, measure: boolean): StepMeasures | undefined {
   const { model, host } = ctx;
@@ -61,21 +63,23 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
       let dataLoss: tf.Scalar | undefined;
       let terms: Record<string, tf.Scalar> = {};
       let captures: MlpCapture[] = [];
-      const { value, grads } = tf.engine().gradients(
-        () => {
-          const forward = model.forward(batch.inputs, { training: true, step, probes });
-          const loss = model.loss(forward.output, batch.targets, ctx.labelSmoothing);
-          const extra = host.computeLossTerms({ step, model, captures: forward.captures });
-          const total = extra === undefined ? loss : (tf.add(loss, extra.total) as tf.Scalar);
-          host.emitSync('afterForward', { step, loss: total, captures: forward.captures, training: true });
-          dataLoss = keep(loss);
-          terms = Object.fromEntries(Object.entries(extra?.terms ?? {}).map(([name, t]) => [name, keep(t)]));
-          captures = forward.captures.map((c) => ({ ...c, x: keepCapture(c.x), p: keepCapture(c.p), a: keepCapture(c.a), z: keepCapture(c.z) }));
-          return total;
-        },
-        xs,
-        undefined,
-        true,
+      const { value, grads } = withTapeReleased(() =>
+        tf.engine().gradients(
+          () => {
+            const forward = model.forward(batch.inputs, { training: true, step, probes });
+            const loss = model.loss(forward.output, batch.targets, ctx.labelSmoothing);
+            const extra = host.computeLossTerms({ step, model, captures: forward.captures });
+            const total = extra === undefined ? loss : (tf.add(loss, extra.total) as tf.Scalar);
+            host.emitSync('afterForward', { step, loss: total, captures: forward.captures, training: true });
+            dataLoss = keep(loss);
+            terms = Object.fromEntries(Object.entries(extra?.terms ?? {}).map(([name, t]) => [name, keep(t)]));
+            captures = forward.captures.map((c) => ({ ...c, x: keepCapture(c.x), p: keepCapture(c.p), a: keepCapture(c.a), z: keepCapture(c.z) }));
+            return total;
+          },
+          xs,
+          undefined,
+          true,
+        ),
       ) as { value: tf.Scalar; grads: (tf.Tensor | undefined)[] };
 
       const paramGrads = new Map<string, tf.Tensor>();
@@ -87,9 +91,10 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
       const full: MlpCapture[] = captures.map((c, b) => ({ ...c, dp: probeGrad(3 * b, c.p), da: probeGrad(3 * b + 1, c.a), dz: probeGrad(3 * b + 2, c.z) }));
       host.emitSync('afterBackward', { step, loss: value, grads: paramGrads, captures: full });
 
-      const figures = measure ? computeFigures(ctx.metrics, full) : {};
+      const onMetricError = ctx.onMetricError;
+      const figures = measure ? computeFigures(ctx.metrics, full, onMetricError && ((metric, error) => onMetricError(metric, step, error))) : {};
       const clipped = clipByGlobalNorm(paramGrads, ctx.clipNorm);
-      const gate = ctx.guard.update(step, value, clipped.norm);
+      const gate = ctx.guard.update(step, value, clipped.norm, terms);
       ctx.optimizer.apply(model.params, clipped.grads, lr, gate, (name) => model.paramOptions(name));
       if (!measure) return undefined;
       const lossTerms = Object.fromEntries(Object.entries(terms).map(([name, t]) => [name, tf.clone(t)]));
@@ -97,6 +102,24 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
     });
   } finally {
     for (const t of kept) t.dispose();
+  }
+}
+
+/**
+ * Runs a gradient computation and, when it throws (a plugin failing inside the tape), frees what
+ * tfjs keeps on the tape for the backward pass: the inputs its kernels saved are kept tensors,
+ * released only by a completed backward pass, so a failed one would otherwise leak them.
+ */
+function withTapeReleased<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const state = tf.engine().state;
+    if (state.gradientDepth === 0 && state.activeTape) {
+      for (const node of state.activeTape) tf.dispose(node.saved ?? []);
+      state.activeTape = [];
+    }
+    throw err;
   }
 }
 

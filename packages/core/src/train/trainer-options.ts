@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { Dataset } from '../dataset.js';
+import type { RunWarning } from '../faults/fault-records.js';
+import type { FaultPolicy } from '../faults/metric-faults.js';
+import type { EstimatorRunner, FlatnessRecord } from '../flatness/estimator-runner.js';
 import type { TrainableModel } from '../model.js';
 import type { PluginHost } from '../plugin-host.js';
 import type { Schedule } from '../schedule.js';
@@ -53,6 +56,14 @@ export interface TrainerOptions {
   readonly sink?: RecordSink;
   /** Stops the run after the current step when aborted (end reason 'stopped'). */
   readonly signal?: AbortSignal;
+  /** What to do when a metric fails (default: stop the run); faults of other plugin kinds always stop it. */
+  readonly faults?: FaultPolicy;
+  /** Receives every warning (for example a metric disabled under faults.metrics 'disable'). */
+  readonly onWarning?: (warning: RunWarning) => void;
+  /** Flatness estimators run on their schedule (before the first step, every k steps, at checkpoints, at the end). */
+  readonly estimators?: EstimatorRunner;
+  /** Receives the records of every scheduled estimate. */
+  readonly onFlatness?: (records: readonly FlatnessRecord[]) => void | Promise<void>;
 }
 
 const positiveInt = z.number().int().positive();
@@ -81,6 +92,10 @@ const optionsSchema = z
     seed: z.number().int().default(0),
     sink: z.custom<RecordSink>(isObject(['write'])).optional(),
     signal: z.custom<AbortSignal>(isObject(['aborted'])).optional(),
+    faults: z.object({ metrics: z.enum(['stop', 'disable']).default('stop') }).strict().default({ metrics: 'stop' }),
+    onWarning: z.custom<(warning: RunWarning) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+    estimators: z.custom<EstimatorRunner>(isObject(['due', 'run']), { message: 'must be an EstimatorRunner' }).optional(),
+    onFlatness: z.custom<(records: readonly FlatnessRecord[]) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
   })
   .strict()
   .superRefine((o, ctx) => {

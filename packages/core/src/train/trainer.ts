@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NonFiniteStepError, RunDisposedError } from '../errors.js';
+import { NonFiniteStepError, PluginNonFiniteError, RunDisposedError } from '../errors.js';
+import type { RunWarning } from '../faults/fault-records.js';
+import { MetricFaults } from '../faults/metric-faults.js';
 import { Rng } from '../random.js';
 import type { Schedule } from '../schedule.js';
 import { AdamW } from './adamw.js';
@@ -9,7 +11,7 @@ import { registerGradients } from '../gradients.js';
 import { evaluate } from './evaluate.js';
 import { lrSchedule } from './lr-schedule.js';
 import { reduceOf, summariseFigure, type FigureSummary } from './metric-figures.js';
-import { NonFiniteGuard } from './non-finite-guard.js';
+import { NonFiniteGuard, type NonFiniteStep } from './non-finite-guard.js';
 import { loadPluginStates, savePluginStates } from './plugin-states.js';
 import { readTogether, type TrainerRecord } from './train-record.js';
 import { disposeMeasures, trainStep, type StepContext, type StepMeasures } from './train-step.js';
@@ -27,6 +29,14 @@ export interface TrainSummary {
   readonly checkpoints: readonly string[];
   /** True when the run was stopped through `signal` before reaching `steps`. */
   readonly stoppedEarly?: boolean;
+  /** Warnings of the run (for example metrics disabled after a fault); absent when there were none. */
+  readonly warnings?: readonly RunWarning[];
+}
+
+/** How far a run got: steps completed and the newest checkpoint written (or resumed from). */
+export interface TrainProgress {
+  readonly completedSteps: number;
+  readonly lastCheckpoint?: string;
 }
 
 /**
@@ -35,13 +45,17 @@ export interface TrainSummary {
  * non-finite gate and AdamW; then projections and 'afterStep'. Nothing is read back inside a step:
  * losses, figures and the non-finite flag are read in one transfer at logging steps (and at evaluation
  * and checkpoint steps). A non-finite step freezes the parameters on the device and stops the run at
- * the next read-back with NonFiniteStepError. 'modelBuilt' comes first, 'end' last (also on failure).
+ * the next read-back with NonFiniteStepError (or, when a regularizer's loss term was the non-finite
+ * value, E_PLUGIN_NON_FINITE naming its plugin). 'modelBuilt' comes first, 'end' last (also on failure,
+ * with reason 'failed'; checkpoints already written stay). Plugin faults: see PluginHost (hooks and
+ * projections) and MetricFaults (metrics, with the `faults.metrics` policy).
  */
 export class Trainer {
   private readonly o: ResolvedTrainerOptions;
   private readonly schedule: Schedule;
   private readonly optimizer: AdamW;
   private readonly guard = new NonFiniteGuard();
+  private readonly metricFaults: MetricFaults;
   private rng: Rng;
   private sampler: BatchSampler;
   private completed = 0;
@@ -60,6 +74,12 @@ export class Trainer {
     this.optimizer = new AdamW(this.o.optimizer);
     this.rng = new Rng(this.o.seed);
     this.sampler = new BatchSampler(this.o.dataset.train, this.rng.fork(), true, `${this.o.dataset.name}/train`);
+    this.metricFaults = new MetricFaults(this.o.metrics, this.o.host.contributions, this.o.faults.metrics, this.o.onWarning);
+  }
+
+  /** Steps completed so far and the newest checkpoint (what a failed run leaves to resume from). */
+  get progress(): TrainProgress {
+    return { completedSteps: this.completed, ...(this.lastCheckpoint === undefined ? {} : { lastCheckpoint: this.lastCheckpoint }) };
   }
 
   /** A trainer that continues from a checkpoint directory (or a run directory's latest checkpoint). */
@@ -89,8 +109,21 @@ export class Trainer {
         this.lastHeldOut = resumed.state.history.lastHeldOut as TrainerRecord | undefined;
         this.lastCheckpoint = resumed.dir;
       }
-      const context: StepContext = { model, host, optimizer: this.optimizer, guard: this.guard, metrics: this.o.metrics, labelSmoothing: this.o.labelSmoothing, clipNorm: this.o.clipNorm };
+      const faults = this.metricFaults;
+      const context: StepContext = {
+        model,
+        host,
+        optimizer: this.optimizer,
+        guard: this.guard,
+        get metrics() {
+          return faults.active;
+        },
+        labelSmoothing: this.o.labelSmoothing,
+        clipNorm: this.o.clipNorm,
+        onMetricError: (metric, step, error) => faults.threw(metric, step, error),
+      };
       let dirty = false;
+      if (!resumed && this.completed < this.o.steps) await this.estimate({ start: true, last: false, checkpoint: false });
       for (let step = this.completed; step < this.o.steps; step++) {
         if (this.o.signal?.aborted) {
           stopped = true;
@@ -119,6 +152,7 @@ export class Trainer {
         }
         if (evalNow) await this.evaluate(step);
         if (checkpointNow) await this.checkpoint();
+        await this.estimate({ last, checkpoint: checkpointNow });
       }
       if (stopped && dirty) await this.checkFinite();
       if (stopped && this.completed > 0) {
@@ -138,6 +172,7 @@ export class Trainer {
       ...(this.lastHeldOut ? { finalHeldOut: this.lastHeldOut } : {}),
       checkpoints: [...this.written],
       ...(stopped ? { stoppedEarly: true } : {}),
+      ...(this.metricFaults.recorded.length > 0 ? { warnings: [...this.metricFaults.recorded] } : {}),
     };
   }
 
@@ -147,53 +182,89 @@ export class Trainer {
     this.guard.dispose();
   }
 
-  /** Reads a logging step's loss, terms, figures and the non-finite flag in one transfer; writes the record. */
+  /**
+   * Reads a logging step's loss, terms, figures and the non-finite state in one transfer; checks the
+   * figures (a NaN or infinite one is a fault of its metric); writes the record.
+   */
   private async logTrain(step: number, lr: number, measures: StepMeasures): Promise<void> {
     const named = new Map<string, tf.Tensor>([['loss', measures.loss]]);
     for (const [name, t] of Object.entries(measures.lossTerms)) named.set(`term:${name}`, t);
     for (const [name, t] of Object.entries(measures.figures)) named.set(`figure:${name}`, t);
-    const firstBad = this.guard.firstBadStep();
-    named.set('firstBad', firstBad);
+    const guard = this.guard.state();
+    named.set('guard', guard);
     let values: Map<string, number[]>;
     try {
       values = await readTogether(named);
     } finally {
-      firstBad.dispose();
+      guard.dispose();
     }
-    this.throwIfBad(values.get('firstBad')![0]!);
+    this.throwIfBad(this.guard.decode(values.get('guard')!));
     const lossTerms: Record<string, number> = {};
     for (const name of Object.keys(measures.lossTerms)) lossTerms[name] = values.get(`term:${name}`)![0]!;
-    const figures: Record<string, FigureSummary> = {};
-    for (const name of Object.keys(measures.figures)) figures[name] = summariseFigure(values.get(`figure:${name}`)!, reduceOf(this.o.metrics, name));
+    const read: Record<string, FigureSummary> = {};
+    for (const name of Object.keys(measures.figures)) read[name] = summariseFigure(values.get(`figure:${name}`)!, reduceOf(this.o.metrics, name));
+    const figures = this.metricFaults.checkFigures(step, read);
     const record: TrainerRecord = { step, split: 'train', loss: values.get('loss')![0]!, lr, figures, lossTerms, wallMs: this.wallMs() };
     this.lastTrain = record;
     await this.o.sink?.write(record);
   }
 
-  /** Reads only the non-finite flag (before an evaluation or a checkpoint at a non-logging step). */
+  /**
+   * Runs the flatness estimators due after the completed steps (the parameters are known finite: every
+   * estimate after a step first checks the non-finite flag).
+   */
+  private async estimate(when: { readonly start?: boolean; readonly last: boolean; readonly checkpoint: boolean }): Promise<void> {
+    const runner = this.o.estimators;
+    if (runner === undefined) return;
+    const due = runner.due(this.completed, when);
+    if (due.length === 0) return;
+    if (!when.start) await this.checkFinite();
+    const records = await runner.run(this.completed, due);
+    await this.o.onFlatness?.(records);
+  }
+
+  /** Reads only the non-finite state (before an evaluation or a checkpoint at a non-logging step). */
   private async checkFinite(): Promise<void> {
-    const firstBad = this.guard.firstBadStep();
+    const guard = this.guard.state();
     try {
-      this.throwIfBad((await firstBad.data())[0]!);
+      this.throwIfBad(this.guard.decode(Array.from(await guard.data())));
     } finally {
-      firstBad.dispose();
+      guard.dispose();
     }
   }
 
-  private throwIfBad(firstBad: number): void {
-    if (firstBad >= 0) throw new NonFiniteStepError(firstBad, 'the loss or the global gradient norm', this.lastCheckpoint);
+  /** Stops at a non-finite step: E_PLUGIN_NON_FINITE when a loss term was not finite, else E_NON_FINITE. */
+  private throwIfBad(bad: NonFiniteStep | undefined): void {
+    if (bad === undefined) return;
+    const owner = bad.term && this.o.host.lossTerms.find((t) => t.term.name === bad.term!.name)?.plugin;
+    if (bad.term === undefined || owner === undefined) throw new NonFiniteStepError(bad.step, 'the loss or the global gradient norm', this.lastCheckpoint);
+    throw new PluginNonFiniteError(
+      owner,
+      `lossTerm '${bad.term.name}'`,
+      bad.step,
+      `the weighted loss term '${bad.term.name}'`,
+      bad.term.value,
+      `fix the loss term of '${owner}' (or its weight schedule). Parameters stayed those of the last good step; resume from ${this.lastCheckpoint ?? 'the start (no checkpoint was written yet)'} once fixed.`,
+    );
   }
 
   /** Held-out pass, record, and the 'evaluation' event. */
   private async evaluate(step: number): Promise<void> {
     const split = this.o.dataset.heldOut;
     if (split.size === 0 || this.o.evalBatches === 0) return;
-    const result = await evaluate(this.o.model, split, { batchSize: this.o.evalBatchSize ?? this.o.batchSize, maxBatches: this.o.evalBatches, step, metrics: this.o.metrics });
-    const record: TrainerRecord = { step, split: 'heldOut', loss: result.loss, accuracy: result.accuracy, lr: this.schedule(step), figures: result.figures, lossTerms: {}, wallMs: this.wallMs() };
+    const result = await evaluate(this.o.model, split, {
+      batchSize: this.o.evalBatchSize ?? this.o.batchSize,
+      maxBatches: this.o.evalBatches,
+      step,
+      metrics: this.metricFaults.active,
+      onMetricError: (metric, error) => this.metricFaults.threw(metric, step, error),
+    });
+    const checked = this.metricFaults.checkFigures(step, result.figures);
+    const record: TrainerRecord = { step, split: 'heldOut', loss: result.loss, accuracy: result.accuracy, lr: this.schedule(step), figures: checked, lossTerms: {}, wallMs: this.wallMs() };
     this.lastHeldOut = record;
     await this.o.sink?.write(record);
     const figures: Record<string, number> = { loss: result.loss, accuracy: result.accuracy };
-    for (const [name, f] of Object.entries(result.figures)) {
+    for (const [name, f] of Object.entries(checked)) {
       figures[name] = f.mean;
       f.perLayer.forEach((v, layer) => (figures[`${name}.layer${layer}`] = v));
     }
