@@ -11,6 +11,9 @@ export default defineConfig({
   test: {
     reporters: ['default', './vitest.summary-reporter.ts'],
     pool: 'forks',
+    // The same condition for packages the plugin loader resolves at run time (third-party plugins named
+    // in configs, such as examples/plugin-fatrelu): it reads node's --conditions, as Node itself does.
+    execArgv: ['--conditions=@flatsparse/source'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
@@ -19,6 +22,7 @@ export default defineConfig({
       { extends: true, test: { name: 'backend-wasm', include: ['test/backend-wasm/**/*.test.ts'] } },
       { extends: true, test: { name: 'backend-cuda', include: ['test/backend-cuda/**/*.test.ts'] } },
       { extends: true, test: { name: 'backend-webgpu', include: ['test/backend-webgpu/**/*.test.ts', 'test/browser/**/*.test.ts'] } },
+      { extends: true, test: { name: 'examples', include: ['examples/*/test/**/*.test.ts'] } },
     ],
   },
 });

@@ -5,6 +5,8 @@ import { conformanceCommand } from './commands/conformance.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { evalCommand } from './commands/eval.js';
+import { flatnessCommand } from './commands/flatness.js';
+import { newPluginCommand } from './commands/new-plugin.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { runCommand, type RunOverrides } from './commands/run.js';
 import { processIo, type Io } from './io.js';
@@ -29,9 +31,15 @@ Commands:
   doctor                   check every backend: available or not, why, and how to fix it (with the CUDA install guide)
   conformance [--backend auto|wasm|webgpu|cuda|tensorflow-cpu] [--filter text] [--seed n]
                            run the backend conformance suite and print one row per case
+  flatness <run-dir> [--estimators a,b] [--checkpoint dir]... [--batch n] [--split heldOut|train] [--seed n] [--backend name]
+                           flatness estimators (Hessian trace, eigenvalues, spectrum, sharpness) on the run's
+                           saved checkpoints, with curves next to sparsity (flatness-checkpoints.html)
+  new-plugin <name> --kind activation|metric|estimator|regularizer [--dir path]
+                           scaffold a plugin package (TypeScript, tsc build, vitest with the plugin
+                           conformance suite, README card) that builds and passes its tests as generated
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'backends', 'doctor', 'conformance', 'help'];
+const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
@@ -105,6 +113,35 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         const { values } = parseArgs({ args: rest, options: { backend: { type: 'string', default: 'auto' }, filter: { type: 'string' }, seed: { type: 'string' } }, strict: true });
         return await conformanceCommand(io, { backend: values.backend!, filter: values.filter, seed: values.seed === undefined ? undefined : integer('--seed', values.seed) });
       }
+      case 'flatness': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { estimators: { type: 'string' }, checkpoint: { type: 'string', multiple: true }, batch: { type: 'string' }, split: { type: 'string' }, seed: { type: 'string' }, backend: { type: 'string' } },
+          strict: true,
+          allowPositionals: true,
+        });
+        if (positionals.length !== 1) {
+          io.err(`flatsparse flatness: expected one run directory, received ${positionals.length ? positionals.join(' ') : 'none'}. Example: flatsparse flatness runs/vit-mnist-20261124-120000 --estimators hessian-trace`);
+          return 2;
+        }
+        if (values.split !== undefined && values.split !== 'heldOut' && values.split !== 'train') throw new ConfigError('--split', "must be 'heldOut' or 'train'.", { received: values.split, fix: 'pass --split heldOut or --split train.' });
+        return await flatnessCommand(io, positionals[0]!, {
+          estimators: values.estimators?.split(',').map((e) => e.trim()).filter((e) => e !== ''),
+          checkpoints: values.checkpoint,
+          batchSize: values.batch === undefined ? undefined : integer('--batch', values.batch),
+          split: values.split as 'heldOut' | 'train' | undefined,
+          seed: values.seed === undefined ? undefined : seedOf(values.seed),
+          backend: values.backend,
+        });
+      }
+      case 'new-plugin': {
+        const { values, positionals } = parseArgs({ args: rest, options: { kind: { type: 'string' }, dir: { type: 'string' } }, strict: true, allowPositionals: true });
+        if (positionals.length !== 1) {
+          io.err(`flatsparse new-plugin: expected one package name, received ${positionals.length ? positionals.join(' ') : 'none'}. Example: flatsparse new-plugin flatsparse-plugin-fatrelu --kind activation`);
+          return 2;
+        }
+        return await newPluginCommand(io, { name: positionals[0]!, kind: values.kind, dir: values.dir });
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -130,6 +167,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
 function overrides(values: { backend?: string; out?: string; steps?: string; resume?: string; quiet?: boolean }): RunOverrides {
   return { backend: values.backend, out: values.out, steps: values.steps === undefined ? undefined : integer('--steps', values.steps), resume: values.resume, quiet: values.quiet };
+}
+
+function seedOf(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError('--seed', 'must be a whole number >= 0.', { received: text, fix: 'pass for example --seed 0.' });
+  return n;
 }
 
 function integer(flag: string, text: string): number {

@@ -48,6 +48,7 @@ export async function runConfig(io: Io, base: PipelineConfig, overrides: RunOver
       io.err(`${label}backend: ${backend.name} (${backend.detail})${backend.fallback ? ` FALLBACK: ${backend.fallback}` : ''}`);
     },
     onRecord: overrides.quiet ? undefined : (r) => progress.update(r),
+    onWarning: (w) => io.err(`warning: ${w.message} (${w.action})`),
   }).finally(() => {
     if (!overrides.quiet) progress.finish();
   });

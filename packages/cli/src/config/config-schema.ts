@@ -15,6 +15,36 @@ export const pluginRefSchema = z.union([
 /** A plugin reference as written in a config. */
 export type PluginRef = z.infer<typeof pluginRefSchema>;
 
+/**
+ * A flatness estimator named in a config, and when it runs: 'name' (at the end only) or
+ * { name, options, every, atEnd, atCheckpoints }. The name is a built-in estimator plugin or an
+ * estimator contributed by a plugin under `plugins`.
+ */
+export const estimatorRefSchema = z.union([
+  z.string().min(1),
+  z
+    .object({
+      name: z.string().min(1),
+      options: z.record(z.string(), z.unknown()).optional(),
+      every: positiveInt.optional(),
+      atEnd: z.boolean().optional(),
+      atStart: z.boolean().optional(),
+      atCheckpoints: z.boolean().optional(),
+    })
+    .strict(),
+]);
+/** An estimator reference as written in a config. */
+export type EstimatorRef = z.infer<typeof estimatorRefSchema>;
+
+/** The fixed batch every flatness estimate uses. */
+const flatnessSchema = z
+  .object({
+    batchSize: positiveInt.optional(),
+    split: z.enum(['heldOut', 'train']).optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict();
+
 const modelSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('vit') }).catchall(z.unknown()),
   z.object({ kind: z.literal('gpt') }).catchall(z.unknown()),
@@ -45,6 +75,8 @@ const trainSchema = z
     logEvery: positiveInt.default(10),
     checkpointEvery: positiveInt.optional(),
     keepCheckpoints: positiveInt.optional(),
+    /** 'disable': a metric plugin that throws or returns NaN/Inf is dropped with a warning and training continues; 'stop' (default): the run stops. */
+    faults: z.object({ metrics: z.enum(['stop', 'disable']).default('stop') }).strict().optional(),
   })
   .strict();
 
@@ -66,6 +98,8 @@ export const pipelineConfigSchema = z
     metrics: z.array(pluginRefSchema).default([...DEFAULT_METRICS]),
     regularizers: z.array(pluginRefSchema).default([]),
     plugins: z.array(pluginRefSchema).default([]),
+    estimators: z.array(estimatorRefSchema).default([]),
+    flatness: flatnessSchema.optional(),
     train: trainSchema,
     init: z.object({ weights: z.string().min(1) }).strict().optional(),
     output: z.object({ dir: z.string().min(1).optional(), saveModel: z.boolean().default(true) }).strict().default({ saveModel: true }),

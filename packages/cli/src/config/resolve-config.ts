@@ -1,4 +1,4 @@
-import { ConfigError, PluginNameClashError, loadPlugin, lrSchedule, type Backend, type LrScheduleOptions, type ModelSpec, type PipelineSpec, type Plugin, type TrainSettings } from '@flatsparse/core';
+import { ConfigError, PluginNameClashError, loadPlugin, lrSchedule, type Backend, type EstimatorSchedule, type LrScheduleOptions, type ModelSpec, type PipelineSpec, type Plugin, type TrainSettings } from '@flatsparse/core';
 import { datasetFromConfig } from '@flatsparse/data';
 import { builtinPlugins, createBuiltinPlugin, type BuiltinPluginKind } from '@flatsparse/plugins';
 import { resolve } from 'node:path';
@@ -45,6 +45,7 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
   const contributed = {
     activation: new Set(listed.flatMap((p) => p.plugin.contributes?.activations?.map((a) => a.name) ?? [])),
     metric: new Set(listed.flatMap((p) => p.plugin.contributes?.metrics?.map((m) => m.name) ?? [])),
+    estimator: new Set(listed.flatMap((p) => p.plugin.contributes?.estimators?.map((e) => e.name) ?? [])),
   };
 
   const placed: Placed[] = [];
@@ -74,6 +75,10 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
   const activation = named(config.activation, 'activation', 'activation', contributed.activation);
   const metrics = config.metrics.map((ref, i) => named(ref, `metrics.${i}`, 'metric', contributed.metric));
   config.regularizers.forEach((ref, i) => named(ref, `regularizers.${i}`, 'regularizer'));
+  const estimators = config.estimators.map((ref, i): EstimatorSchedule => {
+    const name = named(typeof ref === 'string' ? ref : { name: ref.name, options: ref.options }, `estimators.${i}`, 'estimator', contributed.estimator);
+    return typeof ref === 'string' ? { name } : { name, every: ref.every, atEnd: ref.atEnd, atStart: ref.atStart, atCheckpoints: ref.atCheckpoints };
+  });
   placed.push(...listed);
   placed.forEach(({ plugin, label }, i) => {
     const first = placed.findIndex((p) => p.plugin.name === plugin.name);
@@ -93,6 +98,8 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
     model: { kind, config: modelConfig } as unknown as ModelSpec,
     activation,
     metrics,
+    estimators,
+    flatness: config.flatness,
     train,
     runDir: options.runDir,
     resumeFrom: options.resumeFrom,
@@ -103,7 +110,7 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
 }
 
 /** The config key where a built-in plugin of each kind is named ('plugins' for the others). */
-const SECTIONS: Readonly<Partial<Record<BuiltinPluginKind, string>>> = { activation: 'activation', metric: 'metrics', regularizer: 'regularizers' };
+const SECTIONS: Readonly<Partial<Record<BuiltinPluginKind, string>>> = { activation: 'activation', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators' };
 
 function parts(ref: PluginRef): { name: string; options: Record<string, unknown> | undefined } {
   return typeof ref === 'string' ? { name: ref, options: undefined } : { name: ref.name, options: ref.options };
