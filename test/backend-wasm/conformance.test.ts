@@ -23,7 +23,7 @@ function samplePlugin(): Plugin {
   return definePlugin({
     name: 'sample-shifted-relu',
     version: '1.0.0',
-    apiVersion: '^0.1.0',
+    apiVersion: '^0.2.0',
     contributes: {
       activations: [
         {

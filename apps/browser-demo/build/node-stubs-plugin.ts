@@ -2,9 +2,16 @@ import type { Plugin } from 'vite';
 
 const PREFIX = '\0flatsparse-node-stub:';
 
+/** Every function the workspace packages import from node: modules (run directories, checkpoints, the plugin loader). */
+const NAMES = [
+  'access', 'basename', 'createRequire', 'dirname', 'existsSync', 'fileURLToPath', 'isAbsolute', 'join', 'mkdir', 'mkdirSync', 'mkdtemp',
+  'mkdtempSync', 'open', 'pathToFileURL', 'randomBytes', 'readFile', 'readFileSync', 'readdir', 'realpathSync', 'register', 'relative',
+  'rename', 'resolve', 'rm', 'stat', 'statSync', 'tmpdir', 'writeFile', 'writeFileSync',
+];
+
 /**
- * Node built-ins that @flatsparse/core imports for run directories and checkpoints (node:fs/promises,
- * node:path, node:crypto, node:module), replaced in the browser bundle by functions that throw: the
+ * Node built-ins that @flatsparse/core imports for run directories, checkpoints and the plugin loader
+ * (node:fs, node:fs/promises, node:path, node:url, node:os, node:crypto, node:module), replaced in the browser bundle by functions that throw: the
  * page writes no files, and a call that reached them would say so instead of failing obscurely.
  */
 export function nodeStubs(): Plugin {
@@ -15,9 +22,8 @@ export function nodeStubs(): Plugin {
     load(id) {
       if (!id.startsWith(PREFIX)) return undefined;
       const name = id.slice(PREFIX.length);
-      const names = ['readFile', 'readdir', 'rm', 'stat', 'mkdir', 'open', 'rename', 'access', 'join', 'dirname', 'basename', 'randomBytes', 'register'];
       const fail = `() => { throw new Error('${name} is not available in the browser demo (no files are written there)'); }`;
-      return `${names.map((n) => `export const ${n} = ${fail};`).join('\n')}\nexport default {};`;
+      return `${NAMES.map((n) => `export const ${n} = ${fail};`).join('\n')}\nexport const sep = '/';\nexport default {};`;
     },
   };
 }

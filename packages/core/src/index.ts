@@ -1,7 +1,7 @@
 /**
  * @flatsparse/core: the public API. Everything a plugin or backend author may use is exported here
- * (and the conformance kit from '@flatsparse/core/testing'). test/api-surface.test.ts pins this list
- * to CORE_API_VERSION.
+ * (and the conformance kit from '@flatsparse/core/testing'). test/api-surface.test.ts records this API,
+ * types included, in packages/core/api-report.md with CORE_API_VERSION.
  */
 export { CORE_API_VERSION } from './version.js';
 export * from './errors.js';

@@ -1,6 +1,7 @@
-import { ConfigError, PluginInvalidError, validatePlugin, validatePlugins } from '@flatsparse/core';
+import { CORE_API_VERSION, ConfigError, PluginInvalidError, validatePlugin, validatePlugins } from '@flatsparse/core';
 import { describe, expect, it } from 'vitest';
 import { builtinPlugins, createBuiltinPlugin } from './catalog.js';
+import { BUILTIN_PLUGIN_VERSION } from './plugin-meta.js';
 
 // Options that make every factory succeed (l1-activation requires a weight).
 const OPTIONS: Readonly<Record<string, unknown>> = { 'l1-activation': { weight: 1e-3 } };
@@ -12,7 +13,8 @@ describe('builtinPlugins catalog', () => {
       [
         'activation-sparsity', 'augmented-flatness', 'dead-neurons', 'derivative-sparsity', 'gelu', 'l1-activation',
         'relu', 's-shaped-squared-relu', 'shifted-relu', 'silu', 'squared-relu', 'topk-sparsity',
-        'zeroth-bias', 'restricted-layer-norm', 'j-squared-relu', 'sam',
+        'zeroth-bias', 'restricted-layer-norm', 'j-squared-relu', 'sam', 'hessian-trace', 'hessian-eigenvalues', 'hessian-spectrum',
+        'worst-case-sharpness', 'average-sharpness',
       ].sort(),
     );
   });
@@ -20,8 +22,8 @@ describe('builtinPlugins catalog', () => {
   it.each([...builtinPlugins.entries()])("'%s' builds a valid plugin named after its entry, contributing its kind", (name, entry) => {
     const plugin = validatePlugin(entry.factory(OPTIONS[name]));
     expect(plugin.name).toBe(name);
-    expect(plugin.version).toBe('0.1.0');
-    expect(plugin.apiVersion).toBe('^0.1.0');
+    expect(plugin.version).toBe(BUILTIN_PLUGIN_VERSION);
+    expect(plugin.apiVersion).toBe(`^${CORE_API_VERSION}`);
     const key = KIND_TO_KEY[entry.kind];
     const contributes = plugin.contributes ?? {};
     if (key === undefined) {

@@ -104,6 +104,6 @@ export class MetricFaults {
   }
 
   private fix(metric: NamedMetric, own?: string): string {
-    return `${own === undefined ? '' : `${own} `}Fix metric '${metric.name}' of '${this.ownerOf(metric)}', remove it from the run's metrics, or let the run continue without it with the fault policy faults: { metrics: 'disable' }.`;
+    return `${own === undefined ? '' : `${own} `}Fix metric '${metric.name}' of '${this.ownerOf(metric)}', remove it from the run's metrics, or let the run continue without it with the fault policy faults: { metrics: 'disable' } (in a config file: train.faults.metrics: disable).`;
   }
 }
