@@ -7,6 +7,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { evalCommand } from './commands/eval.js';
 import { flatnessCommand } from './commands/flatness.js';
 import { newPluginCommand } from './commands/new-plugin.js';
+import { pluginsCommand } from './commands/plugins.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { runCommand, type RunOverrides } from './commands/run.js';
 import { processIo, type Io } from './io.js';
@@ -27,6 +28,7 @@ Commands:
                            runs that already completed in --out are reused unless --fresh
   eval <run-dir> [--split heldOut|train] [--weights file.safetensors] [--batches n] [--backend name]
                            metrics of a saved model on a data split, in evaluation mode
+  plugins                  list the built-in plugins: kind, config key, what they contribute
   backends                 list every backend, whether it is available here, and how to fix it if not
   doctor                   check every backend: available or not, why, and how to fix it (with the CUDA install guide)
   conformance [--backend auto|wasm|webgpu|cuda|tensorflow-cpu] [--filter text] [--seed n]
@@ -39,7 +41,7 @@ Commands:
                            conformance suite, README card) that builds and passes its tests as generated
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'help'];
+const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'plugins', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
@@ -105,6 +107,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
           argv,
         );
       }
+      case 'plugins':
+        return pluginsCommand(io);
       case 'backends':
         return await backendsCommand(io);
       case 'doctor':
