@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { Rng } from '../random.js';
 import { withTapeRelease, type LossEvaluator } from './loss-evaluator.js';
 import type { LinearOperator } from './operator.js';
+import { withSecondOrderGradients } from './second-order.js';
 import { flattenTensors, readParams, setParams, snapshotParams, splitVector } from './param-vector.js';
 import { norm, rademacher, scaled } from './vector-ops.js';
 
@@ -154,13 +155,13 @@ async function exactProduct(evaluator: LossEvaluator, v: Float64Array): Promise<
   const direction = splitVector(subset, scaled(v, 1 / length));
   let product: tf.Tensor[];
   try {
-    product = withTapeRelease(() => tf.tidy(() => {
+    product = withTapeRelease(() => withSecondOrderGradients(() => tf.tidy(() => {
       const { grads } = tf.variableGrads(() => {
         const inner = tf.variableGrads(input.loss, variables).grads;
         return tf.addN(variables.map((w, i) => tf.sum(tf.mul(inner[w.name] ?? tf.zerosLike(w), direction[i]!)))) as tf.Scalar;
       }, variables);
       return variables.map((w) => grads[w.name] ?? tf.zerosLike(w));
-    }));
+    })));
   } finally {
     evaluator.record(1, 2);
     direction.forEach((t) => t.dispose());
