@@ -158,34 +158,37 @@ describe.skipIf(!state.available)('curvature: Hessian-vector products', () => {
     p.dispose();
   });
 
-  it("tiny MLP (tanh, cross-entropy): tfjs's double backward is wrong there, 'auto' falls back to verified finite differences", async () => {
+  it("tiny MLP (tanh, cross-entropy): 'auto' verifies exact double backward (second-order-safe gradients) and picks it", async () => {
     const p = mlpProblem(2, { activation: 'tanh', loss: 'cross-entropy' });
     const count = tf.memory().numTensors;
     const op = await createHvpOperator(new LossEvaluator(p.input));
-    expect(op.method).toBe('finite-difference');
-    // Depending on the ops, the double backward either throws (disconnected) or differs.
-    expect(op.reason).toMatch(/exact double backward threw: |exact and finite-difference products differ by/);
+    expect(op.method).toBe('exact');
+    expect(op.reason).toMatch(/exact double backward agrees with finite differences/);
     const v = probe(MLP_DIM, 5);
-    expect(relErr(await op.apply(v), matVec(p.hessian, v))).toBeLessThan(5e-4);
+    expect(relErr(await op.apply(v), matVec(p.hessian, v))).toBeLessThan(1e-5);
     expect(tf.memory().numTensors).toBe(count);
     p.dispose();
   });
 
   it("a loss through an op without a second-order gradient: 'auto' says why, 'exact' throws ConfigError; nothing leaks", async () => {
     const w = tf.variable(tf.tensor([0.3, -0.5, 0.7, 0.2]), true, 'hvp.max.w');
-    // tf.max's gradient goes through Equal, which has no gradient.
-    const input = { loss: () => tf.tidy(() => tf.add(tf.square(tf.max(w)), tf.sum(tf.square(w))) as tf.Scalar), params: new Map([['w', w]]), seed: 3 };
+    // maxPool's gradient is the MaxPoolGrad kernel, which has no gradient.
+    const input = {
+      loss: () => tf.tidy(() => tf.add(tf.sum(tf.square(tf.maxPool(tf.reshape(w, [1, 2, 2, 1]) as tf.Tensor4D, 2, 2, 'valid'))), tf.sum(tf.square(w))) as tf.Scalar),
+      params: new Map([['w', w]]),
+      seed: 3,
+    };
     const before = bits(input.params);
     const count = tf.memory().numTensors;
     const auto = await createHvpOperator(new LossEvaluator(input));
     expect(auto.method).toBe('finite-difference');
-    expect(auto.reason).toMatch(/exact double backward threw: .*Equal/);
+    expect(auto.reason).toMatch(/exact double backward threw: .*MaxPoolGrad/);
     // H = 2 I + 2 e_max e_max^T (the max is w[2]).
     expect(relErr(await auto.apply(Float64Array.from([1, 1, 1, 1])), Float64Array.from([2, 2, 4, 2]))).toBeLessThan(1e-4);
     const exact = await createHvpOperator(new LossEvaluator(input), { method: 'exact' });
     const error = await exact.apply(Float64Array.from([1, 0, 0, 0])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(/exact Hessian-vector products .* failed on backend 'wasm'.*Equal.*Fix: use method 'auto'/);
+    expect((error as ConfigError).message).toMatch(/exact Hessian-vector products .* failed on backend 'wasm'.*MaxPoolGrad.*Fix: use method 'auto'/);
     expect(bits(input.params)).toEqual(before);
     expect(tf.memory().numTensors).toBe(count);
     w.dispose();

@@ -6,8 +6,7 @@ import { averageSharpness, geluActivation, hessianEigenvalues, hessianSpectrum, 
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // Every built-in estimator plugin, run as a pipeline runs it (EstimatorRunner on the fixed held-out
-// batch, seed 11), on the same tiny ViT (fixed seed; softmax attention and GELU, so 'auto' must pick
-// finite-difference Hessian-vector products) on wasm, then on WebGPU, in one process (each backend
+// batch, seed 11), on the same tiny ViT (fixed seed; softmax attention and GELU) on wasm, then on WebGPU, in one process (each backend
 // initialised, used and disposed in turn). Both sides compute in float32 and differ only in rounding
 // (order of reductions, erf/exp, and the attention core: depthwise convolutions on wasm, batched
 // matMuls elsewhere). The seeds, probes and every host-side step (float64 Lanczos, eigensolvers,
@@ -34,9 +33,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 //   by <= 2 delta (1 + t) with t = 2.571 for 6 draws: 8 delta.
 // Every headline figure is checked to be at least 10 times its tolerance away from 0, so agreement
 // is not that of two near-zero numbers. Cost (passes), randomness and the HVP method must be equal:
-// hessianTrace uses hvp 'auto' (the same seeded check decides for every estimator, and is compared
-// here); the other two ask for finite differences, since on SwiftShader the check's double backward
-// costs seconds (it runs on WebGPU, wrong through softmax; on wasm it throws for want of a kernel).
+// hessianTrace uses hvp 'auto', which verifies exact double backward (run through the second-order-safe
+// gradients of curvature/second-order.ts) against finite differences and picks it on both backends, so
+// its products are exact ones (within the same EPS); the other two ask for finite differences, which
+// are cheaper on SwiftShader and exercise the other path.
 const EPS = 1e-4;
 const LOSS_RTOL = 1e-5;
 const HESSIAN_PARAMS = '^blocks\\.0\\.(attn|mlp)\\.';
@@ -135,7 +135,7 @@ describe.skipIf(!availability.available)('built-in flatness estimators give the 
     expect(webgpuStatus().active).toBe(false);
   });
 
-  it('chooses the same Hessian-vector products (finite differences: softmax attention) and reports the same randomness and passes', () => {
+  it('chooses the same Hessian-vector products (auto: verified exact double backward) and reports the same randomness and passes', () => {
     for (const [name, want] of reference.records) {
       const got = onWebgpu.records.get(name)!;
       expect(got.method?.hvp, name).toBe(want.method?.hvp);
@@ -143,8 +143,12 @@ describe.skipIf(!availability.available)('built-in flatness estimators give the 
       expect([got.cost.forwardPasses, got.cost.backwardPasses], name).toEqual([want.cost.forwardPasses, want.cost.backwardPasses]);
       expect(got.batch, name).toEqual(want.batch);
     }
+    // 'auto' (hessianTrace) verifies the exact product through the second-order-safe gradients on both
+    // backends; the other two ask for finite differences (cheaper on SwiftShader, and they exercise the
+    // other path).
+    const expected: Record<string, string> = { hessianTrace: 'exact', hessianEigenvalues: 'finite-difference', hessianSpectrum: 'finite-difference' };
     for (const name of ['hessianTrace', 'hessianEigenvalues', 'hessianSpectrum']) {
-      expect(reference.records.get(name)!.method!.hvp).toBe('finite-difference');
+      expect(reference.records.get(name)!.method!.hvp, name).toBe(expected[name]);
       console.info(`[cross-backend] ${name} HVPs: wasm: ${reference.records.get(name)!.method!.reason}; webgpu: ${onWebgpu.records.get(name)!.method!.reason}`);
     }
     expect(onWebgpu.records.get('hessianTrace')!.randomness).toEqual({ seed: SEED, probes: 5 });

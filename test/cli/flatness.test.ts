@@ -54,7 +54,7 @@ describe('flatness estimators in a pipeline and on checkpoints', () => {
     expect(at('averageSharpness')).toEqual([6, 12]); // at the two checkpoints (the end is one of them)
     const trace = during.find((r) => r.estimator === 'hessianTrace')!;
     expect(trace.randomness).toEqual({ seed: 3, probes: 4 });
-    expect(trace.method?.hvp).toBe('finite-difference'); // softmax attention: no verified double backward
+    expect(trace.method?.hvp).toBe('exact'); // double backward with second-order-safe gradients, verified by 'auto'
     expect(trace.method?.reason).toMatch(/exact/);
     expect(trace.cost.backwardPasses).toBeGreaterThanOrEqual(8);
     expect(trace.batch).toEqual({ size: 16, split: 'heldOut' });

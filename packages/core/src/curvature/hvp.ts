@@ -5,7 +5,7 @@ import { withTapeRelease, type LossEvaluator } from './loss-evaluator.js';
 import type { LinearOperator } from './operator.js';
 import { withSecondOrderGradients } from './second-order.js';
 import { flattenTensors, readParams, setParams, snapshotParams, splitVector } from './param-vector.js';
-import { norm, rademacher, scaled } from './vector-ops.js';
+import { dot, norm, rademacher, scaled } from './vector-ops.js';
 
 /** How Hessian-vector products are computed. */
 export type HvpMethod = 'finite-difference' | 'exact';
@@ -57,12 +57,18 @@ export const DEFAULT_HVP_TOLERANCE = 1e-2;
  * along the top eigenvector). Each product costs 2 forward + 2 backward passes.
  *
  * Exact: the gradient of <g(w), u> by nested tfjs tapes (double backward), 1 forward + 2 backward
- * passes. tfjs's second-order autodiff is incomplete (tfjs issue 3252): in tfjs-core 4.22, ops whose
- * gradient reuses their output (tanh, exp, sigmoid, softmax, elu) give a disconnected or wrong second
- * derivative, max/min go through Equal (no gradient), and the wasm backend lacks kernels such as
- * DepthwiseConv2dNativeBackpropInput (the ViT's attention). So 'auto' first compares
- * it with finite differences on a seeded Rademacher vector (costing one product of each kind) and
- * keeps it only if it runs and agrees within `tolerance`.
+ * passes, run inside `withSecondOrderGradients` (second-order.ts): tfjs-core 4.22's own second-order
+ * autodiff is incomplete (tfjs issue 3252; ops whose gradient reuses their output, custom-gradient ops,
+ * comparisons without a gradient, DepthwiseConv2dNativeBackpropInput missing on wasm), and that mode
+ * replaces those gradients for the duration of the product, so it runs through the models in
+ * `src/models`. Ops it does not cover (for example pooling, whose gradient kernels have no gradient)
+ * still throw. So 'auto' first compares it with finite differences on a seeded Rademacher vector
+ * (costing one product of each kind) and keeps it if it runs and agrees within `tolerance`. When they
+ * disagree, a finite difference at a quarter of the step decides whether the finite differences are
+ * to blame (a loss that is not smooth at the step's scale: pre-activations crossing ReLU kinks make
+ * them disagree with themselves); if so, the exact product is kept when it is symmetric on a second
+ * random vector (one more product of each kind), otherwise finite differences are used. The reason is
+ * reported either way.
  */
 export async function createHvpOperator(evaluator: LossEvaluator, options: HvpOptions = {}): Promise<CurvatureOperator> {
   const requested = options.method ?? 'auto';
@@ -104,14 +110,38 @@ export async function createHvpOperator(evaluator: LossEvaluator, options: HvpOp
   } catch (err) {
     return make('finite-difference', fd, `exact double backward threw: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const scale = norm(reference);
-  const diff = norm(candidate.map((x, i) => x - reference[i]!));
-  const relativeDifference = scale > 0 ? diff / scale : diff === 0 ? 0 : Number.POSITIVE_INFINITY;
+  const relativeDifference = relativeDistance(candidate, reference);
   const verification = { relativeDifference, tolerance };
   if (relativeDifference <= tolerance) {
     return make('exact', exact, `exact double backward agrees with finite differences (relative difference ${relativeDifference.toExponential(1)} <= ${tolerance})`, verification);
   }
-  return make('finite-difference', fd, `exact and finite-difference products differ by ${relativeDifference.toExponential(1)} (tolerance ${tolerance})`, verification);
+  // They disagree: either the exact product is wrong, or the finite differences are (a loss that is
+  // not smooth at the scale of the step, such as a ReLU-family network whose pre-activations cross a
+  // kink between w - hu and w + hu). Finite differences at a quarter of the step tell which: smooth,
+  // they agree to O(h^2); across kinks they do not. Then the exact product is kept if it is symmetric
+  // (u^T H v = v^T H u on a second random vector), as a Hessian must be.
+  const finer = await finiteDifferenceProduct(evaluator, probe, maxMove / 4);
+  const fdSpread = relativeDistance(finer, reference);
+  if (fdSpread <= tolerance) {
+    return make('finite-difference', fd, `exact and finite-difference products differ by ${relativeDifference.toExponential(1)} (tolerance ${tolerance}), and finite differences are consistent across step sizes (${fdSpread.toExponential(1)})`, verification);
+  }
+  const other = rademacher(new Rng((options.seed ?? evaluator.input.seed) + 1), subset.dim);
+  const candidateOther = await exact(other);
+  const uHv = dot(other, candidate);
+  const vHu = dot(probe, candidateOther);
+  const asymmetry = Math.abs(uHv - vHu) / Math.max(norm(other) * norm(candidate), norm(probe) * norm(candidateOther), Number.MIN_VALUE);
+  const why = `finite differences disagree across step sizes by ${fdSpread.toExponential(1)} (the loss is not smooth at the step's scale: activation kinks?) and differ from exact double backward by ${relativeDifference.toExponential(1)}`;
+  if (asymmetry <= tolerance) {
+    return make('exact', exact, `${why}; exact double backward is symmetric (asymmetry ${asymmetry.toExponential(1)}): using it (the Hessian almost everywhere)`, verification);
+  }
+  return make('finite-difference', fd, `${why}; exact double backward is not symmetric either (asymmetry ${asymmetry.toExponential(1)}): finite differences, with their noise`, verification);
+}
+
+/** ||a - b|| / ||b|| (0 when both are 0, infinite when only b is). */
+function relativeDistance(a: Float64Array, b: Float64Array): number {
+  const scale = norm(b);
+  const diff = norm(a.map((x, i) => x - b[i]!));
+  return scale > 0 ? diff / scale : diff === 0 ? 0 : Number.POSITIVE_INFINITY;
 }
 
 /**
