@@ -58,12 +58,10 @@ export function describeBackendConformance(backend: Backend, options: DescribeBa
       if (unavailable === undefined) await backend.dispose();
     });
     for (const c of cases) {
-      const reason = options.exclude?.[c.name];
-      if (reason !== undefined) {
-        it.skip(`${c.group}: ${c.name} (excluded: ${reason})`, () => undefined);
-        continue;
-      }
-      it.skipIf(unavailable !== undefined)(`${c.group}: ${c.name}${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
+      // A case is skipped, with its reason in its title, when it is excluded or the backend is unavailable.
+      const excluded = options.exclude?.[c.name];
+      const why = excluded !== undefined ? `excluded: ${excluded}` : unavailable !== undefined ? `skipped: ${unavailable}` : undefined;
+      it.skipIf(why !== undefined)(`${c.group}: ${c.name}${why === undefined ? '' : ` (${why})`}`, async () => {
         const r = await runConformanceCase(c, options.seed);
         if (!r.passed) throw new ConformanceError(c.name, describeCaseFailure(r));
       });

@@ -8,6 +8,9 @@ import {
   spectralDensity,
   topEigenvalues,
   worstCaseSharpness as worstCaseSharpnessOf,
+  type CurvatureFigures,
+  type CurvatureOperator,
+  type EstimateCurve,
   type FlatnessEstimator,
   type FlatnessInput,
   type Plugin,
@@ -110,6 +113,27 @@ async function operatorFor(input: FlatnessInput, o: HessianOptions) {
 }
 
 /**
+ * A Hessian estimator: the curvature operator of the input (the options' parameter subset and HVP
+ * method), one algorithm on it, and the FlatnessEstimate with cost, randomness, method and curves.
+ */
+function hessianEstimator<R extends CurvatureFigures>(
+  name: string,
+  o: HessianOptions,
+  algorithm: (op: CurvatureOperator, seed: number) => Promise<R>,
+  curves?: (result: R) => Readonly<Record<string, EstimateCurve>>,
+): FlatnessEstimator {
+  return Object.freeze({
+    name,
+    async estimate(input: FlatnessInput) {
+      const started = performance.now();
+      const op = await operatorFor(input, o);
+      const result = await algorithm(op, input.seed);
+      return curvatureEstimate(op, started, result, curves?.(result));
+    },
+  });
+}
+
+/**
  * Estimator 'hessianTrace': the trace of the Hessian of the loss on the fixed batch by Hutchinson's
  * estimator (or Hutch++), with its standard error (`trace`, `traceStdErr`).
  */
@@ -120,15 +144,7 @@ export function hessianTraceEstimator(options: HessianTraceOptions = {}): Flatne
     options,
     `{ probes?: integer >= 3, variant?: 'hutchinson' | 'hutch++', ${HESSIAN_EXPECTED} }`,
   );
-  return Object.freeze({
-    name: 'hessianTrace',
-    async estimate(input: FlatnessInput) {
-      const started = performance.now();
-      const op = await operatorFor(input, o);
-      const result = await estimateTrace(op, { seed: input.seed, probes: o.probes, variant: o.variant });
-      return curvatureEstimate(op, started, result);
-    },
-  });
+  return hessianEstimator('hessianTrace', o, (op, seed) => estimateTrace(op, { seed, probes: o.probes, variant: o.variant }));
 }
 
 /**
@@ -149,15 +165,7 @@ export function hessianEigenvaluesEstimator(options: HessianEigenvaluesOptions =
     options,
     `{ k?: integer 1..50, method?: 'lanczos' | 'power', steps?: integer, maxIterations?: integer, ${HESSIAN_EXPECTED} }`,
   );
-  return Object.freeze({
-    name: 'hessianEigenvalues',
-    async estimate(input: FlatnessInput) {
-      const started = performance.now();
-      const op = await operatorFor(input, o);
-      const result = await topEigenvalues(op, { seed: input.seed, k: o.k, method: o.method, steps: o.steps, maxIterations: o.maxIterations });
-      return curvatureEstimate(op, started, result);
-    },
-  });
+  return hessianEstimator('hessianEigenvalues', o, (op, seed) => topEigenvalues(op, { seed, k: o.k, method: o.method, steps: o.steps, maxIterations: o.maxIterations }));
 }
 
 /**
@@ -178,15 +186,9 @@ export function hessianSpectrumEstimator(options: HessianSpectrumOptions = {}): 
     options,
     `{ probes?: integer, steps?: integer >= 2, gridSize?: integer >= 8, sigma?: number > 0, ${HESSIAN_EXPECTED} }`,
   );
-  return Object.freeze({
-    name: 'hessianSpectrum',
-    async estimate(input: FlatnessInput) {
-      const started = performance.now();
-      const op = await operatorFor(input, o);
-      const result = await spectralDensity(op, { seed: input.seed, probes: o.probes, steps: o.steps, gridSize: o.gridSize, sigma: o.sigma });
-      return curvatureEstimate(op, started, result, { spectralDensity: result.density });
-    },
-  });
+  return hessianEstimator('hessianSpectrum', o, (op, seed) => spectralDensity(op, { seed, probes: o.probes, steps: o.steps, gridSize: o.gridSize, sigma: o.sigma }), (result) => ({
+    spectralDensity: result.density,
+  }));
 }
 
 /**
