@@ -20,6 +20,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
       { extends: true, test: { name: 'cross', include: ['test/*.test.ts', 'test/cli/**/*.test.ts'] } },
       { extends: true, test: { name: 'backend-wasm', include: ['test/backend-wasm/**/*.test.ts'] } },
+      { extends: true, test: { name: 'backend-native', include: ['test/backend-native/**/*.test.ts'] } },
       { extends: true, test: { name: 'backend-cuda', include: ['test/backend-cuda/**/*.test.ts'] } },
       { extends: true, test: { name: 'backend-webgpu', include: ['test/backend-webgpu/**/*.test.ts', 'test/browser/**/*.test.ts'] } },
       { extends: true, test: { name: 'examples', include: ['examples/*/test/**/*.test.ts'] } },

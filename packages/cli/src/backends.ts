@@ -1,3 +1,4 @@
+import { nativeBackend } from '@flatsparse/backend-native';
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { cudaBackend, tensorflowCpuBackend } from '@flatsparse/backend-cuda';
 import { webgpuBackend } from '@flatsparse/backend-webgpu';
@@ -15,5 +16,5 @@ export interface DefaultBackendsOptions {
 /** The backends the CLI knows, as fresh descriptors (nothing is imported or registered until init). */
 export function defaultBackends(options: DefaultBackendsOptions = {}, env: NodeJS.ProcessEnv = process.env): Backend[] {
   const allowCpuFallback = options.allowCpuFallback ?? env.FLATSPARSE_CUDA_ALLOW_CPU_FALLBACK === '1';
-  return [cudaBackend({ allowCpuFallback }), webgpuBackend(), tensorflowCpuBackend(), wasmBackend()];
+  return [cudaBackend({ allowCpuFallback }), webgpuBackend(), nativeBackend(), tensorflowCpuBackend(), wasmBackend()];
 }

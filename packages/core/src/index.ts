@@ -43,6 +43,7 @@ export { Rng } from './random.js';
 export { writeDirAtomic, writeFileAtomic } from './io/atomic-write.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type StoredTensor } from './io/safetensors.js';
 export { registerGradients } from './gradients.js';
+export { FusedKernel, hasFusedKernel, runFused, type FusedKernelName } from './kernels/fused-kernels.js';
 export * from './models/index.js';
 export { recordsToCsv, type FigureValue, type RunRecord } from './report/run-record.js';
 export { renderReport, type ReportInput } from './report/html-report.js';

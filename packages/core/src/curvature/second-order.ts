@@ -181,6 +181,11 @@ function unfusedMatMul({ inputs, attrs }: KernelParams): tf.Tensor {
 
 let active = false;
 
+/** Whether an exact Hessian-vector product is running (withSecondOrderGradients): models then use plain ops only. */
+export function secondOrderActive(): boolean {
+  return active;
+}
+
 /**
  * Runs `f` (synchronous: forward and both backward passes of a double backward) with second-order-safe
  * gradients (see the file comment), then restores tfjs's registered gradients and engine exactly.

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchedAttentionCore, type AttentionCore, type CoreShape } from './attention-core.js';
 import { depthwiseAttentionCore } from './attention-depthwise.js';
+import { fusedAttention } from './attention-fused.js';
+import { FusedKernel, hasFusedKernel } from '../kernels/fused-kernels.js';
 import { linear } from './linear.js';
 
 /** Parameters of one multi-head self-attention layer (fused QKV projection, then output projection). */
@@ -28,6 +30,11 @@ function attentionCore(shape: CoreShape): AttentionCore {
 export function selfAttention(x: tf.Tensor, params: AttentionParams, heads: number, causal: boolean): tf.Tensor {
   const [batch, tokens, d] = x.shape as [number, number, number];
   const flat = tf.reshape(x, [batch * tokens, d]);
+  if (hasFusedKernel(FusedKernel.Attention)) {
+    // One [d, 3d] projection and one kernel for every head: no slices of the weights or the activations.
+    const mixed = fusedAttention({ batch, tokens, heads, d, causal })(linear(flat, params.qkvWeight, params.qkvBias));
+    return linear(tf.reshape(mixed, [batch, tokens, d]), params.outWeight, params.outBias);
+  }
   // Three [d, d] products instead of one [d, 3d]: as fast on wasm, and no split of the activations.
   const project = (i: number): tf.Tensor => linear(flat, tf.slice(params.qkvWeight, [0, i * d], [d, d]), tf.slice(params.qkvBias, [i * d], [d]));
   const mixed = attentionCore({ batch, tokens, heads, d, causal })(project(0), project(1), project(2));

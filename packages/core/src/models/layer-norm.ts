@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
 import { columnSums } from './linear.js';
 
 type Norm = (x: tf.Tensor, scale: tf.Tensor, shift?: tf.Tensor) => tf.Tensor;
@@ -36,6 +37,25 @@ function makeNorm(eps: number, withShift: boolean): Norm {
   return (x, scale, shift) => (withShift ? op(x, scale, shift!) : op(x, scale));
 }
 
+/** The same op on the backend's fused kernels (FusedKernel.LayerNorm and LayerNormGrad): one kernel each way. */
+function makeFusedNorm(eps: number, withShift: boolean): Norm {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, scale] = args as [tf.Tensor, tf.Tensor];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const inputs: Record<string, tf.Tensor> = withShift ? { x, scale, shift: args[2] as tf.Tensor } : { x, scale };
+    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, inputs, { epsilon: eps }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    save([xhat, rstd, scale]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, r, s] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        return runFused(FusedKernel.LayerNormGrad, { dy, xhat: xh, rstd: r, scale: s }, { withShift });
+      },
+    };
+  });
+  return (x, scale, shift) => (withShift ? op(x, scale, shift!) : op(x, scale));
+}
+
 /** The same formula with tfjs autodiff (for scale or shift tensors that are not [d]). */
 function plainLayerNorm(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor | undefined, eps: number): tf.Tensor {
   const centred = tf.sub(x, tf.mean(x, -1, true));
@@ -52,10 +72,11 @@ const cache = new Map<string, Norm>();
  */
 export function layerNorm(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor | undefined, eps: number): tf.Tensor {
   if (scale.rank !== 1 || (shift !== undefined && shift.rank !== 1)) return plainLayerNorm(x, scale, shift, eps);
-  const key = `${eps}/${shift !== undefined}`;
+  const fused = hasFusedKernel(FusedKernel.LayerNorm);
+  const key = `${eps}/${shift !== undefined}/${fused}`;
   let norm = cache.get(key);
   if (norm === undefined) {
-    norm = makeNorm(eps, shift !== undefined);
+    norm = fused ? makeFusedNorm(eps, shift !== undefined) : makeNorm(eps, shift !== undefined);
     cache.set(key, norm);
   }
   return norm(x, scale, shift);

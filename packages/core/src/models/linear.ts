@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
 
 // Every matMul here (forward and backward) is a plain 2-D product without transpose flags: the wasm
 // backend sends transposed or batched products to a scalar loop about 10x slower than its XNNPACK
@@ -37,13 +38,21 @@ function denseGrads(x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor, withBias: boolean
   return [dx, tf.slice(both, [0, 0], [inSize, outSize]), tf.reshape(tf.slice(both, [inSize, 0], [1, outSize]), [outSize])];
 }
 
-function makeDense(transposed: boolean, withBias: boolean): Dense {
+function makeDense(transposed: boolean, withBias: boolean, fused: boolean): Dense {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor2D;
     const weight = args[1] as tf.Tensor2D;
     const bias = withBias ? (args[2] as tf.Tensor1D) : undefined;
     const save = args[args.length - 1] as tf.GradSaveFunc;
     save([x, weight]);
+    if (fused) {
+      // The backend's products take transpose flags at full speed, and one kernel gives every gradient.
+      const value = transposed ? tf.matMul(x, weight, false, true) : bias === undefined ? tf.matMul(x, weight) : tf.fused.matMul({ a: x, b: weight, bias });
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runFused(FusedKernel.DenseGrad, { x: saved[0]!, w: saved[1]!, dy }, { transposedW: transposed, withBias }),
+      };
+    }
     const w = transposed ? tf.transpose(weight) : weight;
     // The bias goes through a (tiny) copy: tfjs-backend-wasm checks the rank of a fused bias on the shape
     // its data was produced with, which differs from the tensor's after a reshape of a slice.
@@ -61,12 +70,23 @@ function makeDense(transposed: boolean, withBias: boolean): Dense {
   return (x, weight, bias) => (withBias ? op(x, weight, bias!) : op(x, weight));
 }
 
-let ops: { plain: Dense; plainBias: Dense; transposed: Dense } | undefined;
+interface DenseOps {
+  readonly plain: Dense;
+  readonly plainBias: Dense;
+  readonly transposed: Dense;
+}
 
-/** The custom-gradient ops, created on first use (nothing touches the tfjs engine on import). */
-function dense(): { plain: Dense; plainBias: Dense; transposed: Dense } {
-  ops ??= { plain: makeDense(false, false), plainBias: makeDense(false, true), transposed: makeDense(true, false) };
-  return ops;
+const ops = new Map<boolean, DenseOps>();
+
+/** The custom-gradient ops (on the fused dense gradient where the backend has it), created on first use (nothing touches the tfjs engine on import). */
+function dense(): DenseOps {
+  const fused = hasFusedKernel(FusedKernel.DenseGrad);
+  let found = ops.get(fused);
+  if (found === undefined) {
+    found = { plain: makeDense(false, false, fused), plainBias: makeDense(false, true, fused), transposed: makeDense(true, false, fused) };
+    ops.set(fused, found);
+  }
+  return found;
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModelConfigError, ShapeError } from '../errors.js';
+import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
 
 function checkTargets(logits: tf.Tensor, targets: tf.Tensor): void {
   const expected = logits.shape.slice(0, -1);
@@ -24,6 +25,7 @@ export function softmaxCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, label
   }
   const classes = logits.shape[logits.shape.length - 1]!;
   const flat = tf.reshape(logits, [-1, classes]);
+  if (hasFusedKernel(FusedKernel.SoftmaxCrossEntropy) && flat.shape[0]! > 0) return fusedCrossEntropy(flat, tf.cast(tf.reshape(targets, [-1]), 'int32'), labelSmoothing);
   const logProbs = tf.logSoftmax(flat, -1);
   const ids = tf.cast(tf.reshape(targets, [-1]), 'int32') as tf.Tensor1D;
   // int32 one-hot then cast: tfjs-backend-wasm 4.22 writes integer bit patterns for oneHot(..., 'float32').
@@ -31,6 +33,21 @@ export function softmaxCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, label
   const smoothed = labelSmoothing === 0 ? oneHot : tf.add(tf.mul(oneHot, 1 - labelSmoothing), labelSmoothing / classes);
   const perRow = tf.neg(tf.sum(tf.mul(smoothed, logProbs), -1));
   return tf.mean(perRow) as tf.Scalar;
+}
+
+/** The same loss on the backend's fused kernels: one kernel forward (saving the softmax), one backward. */
+function fusedCrossEntropy(flat: tf.Tensor, ids: tf.Tensor, labelSmoothing: number): tf.Scalar {
+  const attrs = { labelSmoothing };
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[1] as tf.GradSaveFunc;
+    const [loss, probs] = runFused(FusedKernel.SoftmaxCrossEntropy, { logits: args[0] as tf.Tensor, targets: ids }, attrs) as [tf.Tensor, tf.Tensor];
+    save([probs, ids]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runFused(FusedKernel.SoftmaxCrossEntropyGrad, { dy, probs: saved[0]!, targets: saved[1]! }, attrs),
+    };
+  });
+  return op(flat) as tf.Scalar;
 }
 
 /** Fraction of rows of logits [..., C] whose arg-max equals the integer target, as a float32 scalar. */

@@ -3,8 +3,8 @@ import type { ActivationFunction } from '../activation-function.js';
 import { ShapeError } from '../errors.js';
 import type { MlpCapture } from '../mlp-capture.js';
 import type { MlpBlockInfo, MlpProbes, MlpTransform } from '../model.js';
-import { addSame } from './add-same.js';
 import { linear } from './linear.js';
+import { probe } from './probe.js';
 
 /** The transforms registered on one MLP block, each list in the order added. */
 export interface MlpTransforms {
@@ -61,11 +61,11 @@ export function instrumentedMlp(
   let x = x0;
   for (const transform of transforms.input) x = transform(x, transformInfo);
   let p = linear(x, weights.keyWeight, weights.keyBias);
-  if (probes !== undefined) p = addSame(p, probes.p);
+  if (probes !== undefined) p = probe(p, probes.p);
   let a = activation.apply(p, context);
-  if (probes !== undefined) a = addSame(a, probes.a);
+  if (probes !== undefined) a = probe(a, probes.a);
   let z = linear(a, weights.valueWeight, weights.valueBias);
   for (const transform of transforms.output) z = transform(z, transformInfo);
-  if (probes !== undefined) z = addSame(z, probes.z);
+  if (probes !== undefined) z = probe(z, probes.z);
   return { z, capture: { block: info, activation, training: pass.training, context, x, p, a, z } };
 }

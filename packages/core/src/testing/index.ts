@@ -6,6 +6,7 @@
 export type { BackendConformanceOptions, CaseReport, CaseResult, ConformanceCase, ConformanceReport } from './types.js';
 export { compareArrays, type Comparison, type Tolerance } from './compare.js';
 export { backendConformanceCases } from './backend-cases.js';
+export { activeFusedKernels } from './cases-model-ops.js';
 export { REQUIRED_GRADIENTS } from './cases-setup.js';
 export { caseSeed, runBackendConformance, runConformanceCase } from './backend-runner.js';
 export { opCase, mergeParts, EXACT, FORWARD_TOL, GRAD_TOL, type OpCaseSpec } from './op-case.js';

@@ -94,7 +94,10 @@ export function gather(table: Nd, indices: Nd): Nd {
 /** One-hot encoding of integer indices. */
 export function oneHot(indices: Nd, depth: number, on = 1, off = 0): Nd {
   const data = new Float64Array(indices.data.length * depth).fill(off);
-  indices.data.forEach((ix, i) => (data[i * depth + ix] = on));
+  // As tf.oneHot: an index outside [0, depth) gives a row of `off`.
+  indices.data.forEach((ix, i) => {
+    if (ix >= 0 && ix < depth) data[i * depth + ix] = on;
+  });
   return { shape: [...indices.shape, depth], data };
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
+import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
 import type { StoredTensor } from '../io/safetensors.js';
 import { MomentGroups, type MomentEntry } from './moment-groups.js';
 import type { ParamOptions } from '../model.js';
@@ -39,6 +40,16 @@ export interface AdamWOptions {
   readonly noDecay?: RegExp | null;
 }
 
+/** What one AdamW update takes besides the parameters, gradients and learning rate. */
+export interface AdamWUpdateOptions {
+  /** Boolean scalar: where false, parameters and moments keep their old values (the non-finite gate). */
+  readonly gate?: tf.Tensor | undefined;
+  /** Per-parameter options (ModelView.paramOptions), over the groups and defaults. */
+  readonly overrides?: ((name: string) => ParamOptions | undefined) | undefined;
+  /** A scalar every gradient is multiplied by first (the factor of clipping by the global norm). */
+  readonly gradScale?: tf.Scalar | undefined;
+}
+
 /**
  * AdamW (Loshchilov and Hutter) written with tfjs ops, with bias correction and decoupled weight
  * decay: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p -= lr * (m_hat / (sqrt(v_hat) + eps) + wd * p).
@@ -71,7 +82,7 @@ export class AdamW {
    * Applies one update to every trainable parameter that has a gradient; call inside tf.tidy. With
    * `gate` (a boolean scalar), parameters and moments keep their old values where it is false, so a
    * non-finite step changes nothing, decided on the device without a read-back. `overrides` gives
-   * per-parameter options (ModelView.paramOptions).
+   * per-parameter options (ModelView.paramOptions). The same as `update` with those options.
    */
   apply(
     params: ReadonlyMap<string, tf.Variable>,
@@ -80,6 +91,16 @@ export class AdamW {
     gate?: tf.Tensor,
     overrides?: (name: string) => ParamOptions | undefined,
   ): void {
+    this.update(params, grads, lr, { gate, overrides });
+  }
+
+  /**
+   * One update of every trainable parameter that has a gradient (call inside tf.tidy), with the
+   * non-finite gate, per-parameter options and a factor every gradient is multiplied by first
+   * (AdamWUpdateOptions). On a backend with the fused AdamW kernel each group is one kernel.
+   */
+  update(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>, lr: number, options: AdamWUpdateOptions = {}): void {
+    const { gate, overrides, gradScale } = options;
     this.count += 1;
     const { beta1, beta2, epsilon } = this.options;
     const bc1 = 1 - beta1 ** this.count;
@@ -89,13 +110,30 @@ export class AdamW {
       const param = params.get(name);
       if (param !== undefined && param.trainable) entries.push({ name, param, grad, options: this.groupOf(name, param.shape, overrides?.(name)) });
     }
+    const fused = hasFusedKernel(FusedKernel.AdamW);
     // Same-shaped parameters with the same options are updated as one stacked tensor: the element-wise
     // arithmetic (and so every result) is that of a per-parameter update, in a tenth of the ops.
     for (const { entries: members, options, m, v } of this.moments.groupsFor(entries)) {
+      const rate = lr * options.lrMultiplier;
+      if (fused) {
+        const inputs: Record<string, tf.Tensor> = { m, v };
+        members.forEach((e, i) => {
+          inputs[`param${i}`] = e.param;
+          inputs[`grad${i}`] = e.grad;
+        });
+        if (gradScale !== undefined) inputs['gradScale'] = gradScale;
+        if (gate !== undefined) inputs['gate'] = gate;
+        const attrs = { count: members.length, rate, beta1, beta2, epsilon, bc1, bc2, weightDecay: options.weightDecay };
+        const [m1, v1, ...updated] = runFused(FusedKernel.AdamW, inputs, attrs);
+        m.assign(m1!);
+        v.assign(v1!);
+        members.forEach((e, i) => e.param.assign(updated[i]!));
+        continue;
+      }
       const stack = (ts: tf.Tensor[]): tf.Tensor => (ts.length === 1 ? tf.expandDims(ts[0]!, 0) : tf.stack(ts));
       const param = stack(members.map((e) => e.param));
-      const grad = stack(members.map((e) => e.grad));
-      const rate = lr * options.lrMultiplier;
+      const stacked = stack(members.map((e) => e.grad));
+      const grad = gradScale === undefined ? stacked : tf.mul(stacked, gradScale);
       const m1 = tf.add(tf.mul(m, beta1), tf.mul(grad, 1 - beta1));
       const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(grad), 1 - beta2));
       const direction = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), epsilon));

@@ -1,5 +1,5 @@
 /** The training loop of @flatsparse/core: sampler, AdamW, schedules, clipping, checkpoints and the Trainer. */
-export { AdamW, type AdamWOptions } from './adamw.js';
+export { AdamW, type AdamWOptions, type AdamWUpdateOptions } from './adamw.js';
 export { BatchSampler, makeBatch, sequentialBatches, type BatchSamplerState } from './batch-sampler.js';
 export {
   CHECKPOINT_FORMAT,
@@ -12,7 +12,7 @@ export {
   type CheckpointState,
   type LoadedCheckpoint,
 } from './checkpoint.js';
-export { clipByGlobalNorm, globalNorm, type ClippedGrads } from './clip-grad.js';
+export { clipByGlobalNorm, clipScale, globalNorm, type ClippedGrads } from './clip-grad.js';
 export { evaluate, type EvaluateSplitOptions, type EvaluationResult } from './evaluate.js';
 export { lrSchedule, type LrScheduleOptions } from './lr-schedule.js';
 export { computeFigures, summariseFigure, type FigureSummary, type MetricErrorHandler, type NamedMetric } from './metric-figures.js';

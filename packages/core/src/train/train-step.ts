@@ -4,8 +4,9 @@ import type { MlpCapture } from '../mlp-capture.js';
 import type { MlpProbes, TrainableModel } from '../model.js';
 import type { PluginHost } from '../plugin-host.js';
 import type { AdamW } from './adamw.js';
-import { clipByGlobalNorm } from './clip-grad.js';
+import { clipScale } from './clip-grad.js';
 import { computeFigures, type NamedMetric } from './metric-figures.js';
+import { zeroProbe } from '../models/probe.js';
 import type { NonFiniteGuard } from './non-finite-guard.js';
 
 /** What one training step works with. */
@@ -57,7 +58,7 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
         kept.push(tf.keep(t));
         return t;
       };
-      const probes: MlpProbes[] = model.probeShapes(batch.inputs).map((s) => ({ p: tf.zeros(s.p), a: tf.zeros(s.a), z: tf.zeros(s.z) }));
+      const probes: MlpProbes[] = zeroProbes(model.probeShapes(batch.inputs));
       const trainable = [...model.params].filter(([, v]) => v.trainable);
       const xs: tf.Tensor[] = [...trainable.map(([, v]) => v), ...probes.flatMap((p) => [p.p, p.a, p.z])];
       let dataLoss: tf.Scalar | undefined;
@@ -93,9 +94,10 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
 
       const onMetricError = ctx.onMetricError;
       const figures = measure ? computeFigures(ctx.metrics, full, onMetricError && ((metric, error) => onMetricError(metric, step, error))) : {};
-      const clipped = clipByGlobalNorm(paramGrads, ctx.clipNorm);
-      const gate = ctx.guard.update(step, value, clipped.norm, terms);
-      ctx.optimizer.apply(model.params, clipped.grads, lr, gate, (name) => model.paramOptions(name));
+      // Clipping by the global norm: the factor goes into the optimiser's update (no scaled copy of every gradient).
+      const clip = clipScale(paramGrads, ctx.clipNorm);
+      const gate = ctx.guard.update(step, value, clip.norm, terms);
+      ctx.optimizer.update(model.params, paramGrads, lr, { gate, overrides: (name) => model.paramOptions(name), gradScale: clip.scale });
       if (!measure) return undefined;
       const lossTerms = Object.fromEntries(Object.entries(terms).map(([name, t]) => [name, tf.clone(t)]));
       return { loss: tf.clone(dataLoss!), lossTerms, figures };
@@ -103,6 +105,24 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
   } finally {
     for (const t of kept) t.dispose();
   }
+}
+
+/**
+ * The zero probes of every block: one zero tensor per distinct shape, each probe its own tensor
+ * (its own gradient) sharing that data, instead of one filled tensor per probe.
+ */
+function zeroProbes(shapes: readonly { p: number[]; a: number[]; z: number[] }[]): MlpProbes[] {
+  const zeros = new Map<string, tf.Tensor>();
+  const zero = (shape: number[]): tf.Tensor => {
+    const key = shape.join('x');
+    let z = zeros.get(key);
+    if (z === undefined) {
+      z = tf.zeros(shape);
+      zeros.set(key, z);
+    }
+    return zeroProbe(shape, z);
+  };
+  return shapes.map((s) => ({ p: zero(s.p), a: zero(s.a), z: zero(s.z) }));
 }
 
 /**

@@ -1,0 +1,260 @@
+// N-API bindings of the flatsparse native kernels. Every function takes the tfjs-backend-wasm heap
+// (an ArrayBuffer) first and byte offsets into it: the kernels read and write tensors where the wasm
+// backend keeps them, so nothing is copied. See src/addon.ts for the JavaScript side.
+#include <cblas.h>
+#include <node_api.h>
+
+#include <cmath>
+#include <string>
+
+#include "args.h"
+#include "elementwise.h"
+#include "kernels.h"
+#include "pool.h"
+
+extern "C" {
+void openblas_set_num_threads(int);
+char* openblas_get_config(void);
+}
+
+namespace fsn {
+namespace {
+
+using Body = napi_value (*)(napi_env, const Args&);
+
+template <Body body>
+napi_value guarded(napi_env env, napi_callback_info info) {
+  try {
+    Args args(env, info);
+    return body(env, args);
+  } catch (const std::exception& err) {
+    napi_throw_error(env, "E_NATIVE_KERNEL", err.what());
+    return nullptr;
+  }
+}
+
+napi_value undefinedValue(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+size_t product(size_t a, size_t b) {
+  if (a != 0 && b > SIZE_MAX / a) throw Error("size overflow");
+  return a * b;
+}
+
+// gemm(heap, transA, transB, batch, m, n, k, alpha, a, strideA, b, strideB, c, bias | -1, relu)
+napi_value Gemm(napi_env env, const Args& x) {
+  const bool ta = x.flag(1), tb = x.flag(2);
+  const size_t batch = x.size(3), m = x.size(4), n = x.size(5), k = x.size(6);
+  const float alpha = static_cast<float>(x.number(7));
+  const size_t strideA = x.size(9), strideB = x.size(11);
+  const size_t spanA = product(batch > 0 ? batch - 1 : 0, strideA) + product(m, k);
+  const size_t spanB = product(batch > 0 ? batch - 1 : 0, strideB) + product(k, n);
+  gemm(ta, tb, batch, m, n, k, alpha, x.at<float>(8, spanA), strideA, x.at<float>(10, spanB), strideB, x.at<float>(12, product(batch, product(m, n))),
+       x.atOrNull<float>(13, n), x.flag(14));
+  return undefinedValue(env);
+}
+
+// denseGrad(heap, transposedW, rows, in, out, x, w, dy, dx | -1, dw | -1, db | -1)
+napi_value DenseGrad(napi_env env, const Args& x) {
+  const bool transposed = x.flag(1);
+  const size_t rows = x.size(2), in = x.size(3), out = x.size(4);
+  denseGrad(transposed, rows, in, out, x.at<float>(5, product(rows, in)), x.at<float>(6, product(in, out)), x.at<float>(7, product(rows, out)),
+            x.atOrNull<float>(8, product(rows, in)), x.atOrNull<float>(9, product(in, out)), x.atOrNull<float>(10, out));
+  return undefinedValue(env);
+}
+
+// columnSums(heap, rows, cols, x, out)
+napi_value ColumnSums(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), cols = x.size(2);
+  columnSums(rows, cols, x.at<float>(3, product(rows, cols)), x.at<float>(4, cols));
+  return undefinedValue(env);
+}
+
+// layerNorm(heap, rows, d, eps, x, scale, shift | -1, y, xhat, rstd)
+napi_value LayerNorm(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), d = x.size(2), size = product(rows, d);
+  layerNorm(rows, d, static_cast<float>(x.number(3)), x.at<float>(4, size), x.at<float>(5, d), x.atOrNull<float>(6, d), x.at<float>(7, size),
+            x.at<float>(8, size), x.at<float>(9, rows));
+  return undefinedValue(env);
+}
+
+// layerNormGrad(heap, rows, d, dy, xhat, rstd, scale, dx, dscale, dshift | -1)
+napi_value LayerNormGrad(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), d = x.size(2), size = product(rows, d);
+  layerNormGrad(rows, d, x.at<float>(3, size), x.at<float>(4, size), x.at<float>(5, rows), x.at<float>(6, d), x.at<float>(7, size), x.at<float>(8, d),
+                x.atOrNull<float>(9, d));
+  return undefinedValue(env);
+}
+
+void checkHeads(size_t d, size_t heads) {
+  if (heads == 0 || d % heads != 0) throw Error("heads must divide d");
+}
+
+// attention(heap, batch, tokens, heads, d, causal, qkv, out, probs)
+napi_value Attention(napi_env env, const Args& x) {
+  const size_t batch = x.size(1), tokens = x.size(2), heads = x.size(3), d = x.size(4);
+  checkHeads(d, heads);
+  const size_t size = product(product(batch, tokens), d), probs = product(product(batch, heads), product(tokens, tokens));
+  attention(batch, tokens, heads, d, x.flag(5), x.at<float>(6, product(3, size)), x.at<float>(7, size), x.at<float>(8, probs));
+  return undefinedValue(env);
+}
+
+// attentionGrad(heap, batch, tokens, heads, d, dy, qkv, probs, dqkv)
+napi_value AttentionGrad(napi_env env, const Args& x) {
+  const size_t batch = x.size(1), tokens = x.size(2), heads = x.size(3), d = x.size(4);
+  checkHeads(d, heads);
+  const size_t size = product(product(batch, tokens), d), probs = product(product(batch, heads), product(tokens, tokens));
+  attentionGrad(batch, tokens, heads, d, x.at<float>(5, size), x.at<float>(6, product(3, size)), x.at<float>(7, probs), x.at<float>(8, product(3, size)));
+  return undefinedValue(env);
+}
+
+// softmaxCrossEntropy(heap, rows, classes, smoothing, logits, targets (int32), probs, loss)
+napi_value SoftmaxCrossEntropy(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), classes = x.size(2), size = product(rows, classes);
+  if (classes == 0 || rows == 0) throw Error("rows and classes must be > 0");
+  softmaxCrossEntropy(rows, classes, static_cast<float>(x.number(3)), x.at<float>(4, size), x.at<int32_t>(5, rows), x.at<float>(6, size), x.at<float>(7, 1));
+  return undefinedValue(env);
+}
+
+// softmaxCrossEntropyGrad(heap, rows, classes, smoothing, dy (scalar), probs, targets (int32), dlogits)
+napi_value SoftmaxCrossEntropyGrad(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), classes = x.size(2), size = product(rows, classes);
+  if (classes == 0 || rows == 0) throw Error("rows and classes must be > 0");
+  softmaxCrossEntropyGrad(rows, classes, static_cast<float>(x.number(3)), *x.at<float>(4, 1), x.at<float>(5, size), x.at<int32_t>(6, rows), x.at<float>(7, size));
+  return undefinedValue(env);
+}
+
+// globalNorm(heap, Float64Array [offset0, size0, offset1, size1, ...], out): out = sqrt(sum of squares)
+napi_value GlobalNorm(napi_env env, const Args& x) {
+  size_t length = 0;
+  const double* list = x.f64(1, &length);
+  if (length % 2 != 0) throw Error("the list holds (offset, size) pairs");
+  double total = 0;
+  for (size_t i = 0; i < length; i += 2) {
+    const size_t n = static_cast<size_t>(list[i + 1]);
+    total += sumOfSquares(x.fromOffset<float>(list[i], n, 1), n);
+  }
+  *x.at<float>(2, 1) = static_cast<float>(std::sqrt(total));
+  return undefinedValue(env);
+}
+
+// adamw(heap, Float64Array [p, g, m, v, p1, m1, v1, size] per parameter, rate, beta1, 1 - beta1, beta2,
+//       1 - beta2, epsilon, bc1, bc2, weightDecay, gradScale | -1, gate (bool) | -1)
+napi_value AdamW(napi_env env, const Args& x) {
+  size_t length = 0;
+  const double* list = x.f64(1, &length);
+  if (length % 8 != 0) throw Error("the list holds 8 entries per parameter");
+  AdamWParams o{};
+  o.rate = static_cast<float>(x.number(2));
+  o.beta1 = static_cast<float>(x.number(3));
+  o.oneMinusBeta1 = static_cast<float>(x.number(4));
+  o.beta2 = static_cast<float>(x.number(5));
+  o.oneMinusBeta2 = static_cast<float>(x.number(6));
+  o.epsilon = static_cast<float>(x.number(7));
+  o.bc1 = static_cast<float>(x.number(8));
+  o.bc2 = static_cast<float>(x.number(9));
+  o.weightDecay = static_cast<float>(x.number(10));
+  const float* scale = x.atOrNull<float>(11, 1);
+  const uint8_t* gate = x.atOrNull<uint8_t>(12, 1);
+  o.gradScale = scale == nullptr ? 1.0f : *scale;
+  o.keep = gate == nullptr || *gate != 0;
+  for (size_t i = 0; i < length; i += 8) {
+    const size_t n = static_cast<size_t>(list[i + 7]);
+    adamw(o, n, x.fromOffset<float>(list[i], n, 1), x.fromOffset<float>(list[i + 1], n, 1), x.fromOffset<float>(list[i + 2], n, 1),
+          x.fromOffset<float>(list[i + 3], n, 1), x.fromOffset<float>(list[i + 4], n, 1), x.fromOffset<float>(list[i + 5], n, 1),
+          x.fromOffset<float>(list[i + 6], n, 1));
+  }
+  return undefinedValue(env);
+}
+
+// binary(heap, op, mode, n, inner, a, b, out)
+napi_value Binary(napi_env env, const Args& x) {
+  const int op = static_cast<int>(x.integer(1)), mode = static_cast<int>(x.integer(2));
+  if (op < 0 || op > 3 || mode < 0 || mode > 4) throw Error("unknown binary op or mode");
+  const size_t n = x.size(3), inner = x.size(4);
+  const BinaryMode m = static_cast<BinaryMode>(mode);
+  if ((m == BinaryMode::RowA || m == BinaryMode::RowB) && (inner == 0 || n % inner != 0)) throw Error("row length must divide the size");
+  const size_t sizeA = m == BinaryMode::ScalarA ? 1 : m == BinaryMode::RowA ? inner : n;
+  const size_t sizeB = m == BinaryMode::ScalarB ? 1 : m == BinaryMode::RowB ? inner : n;
+  binary(static_cast<BinaryOp>(op), m, n, inner, x.at<float>(5, sizeA), x.at<float>(6, sizeB), x.at<float>(7, n));
+  return undefinedValue(env);
+}
+
+// unary(heap, op, n, x, y, alpha)
+napi_value Unary(napi_env env, const Args& x) {
+  const int op = static_cast<int>(x.integer(1));
+  if (op < 0 || op > 6) throw Error("unknown unary op");
+  const size_t n = x.size(2);
+  unary(static_cast<UnaryOp>(op), n, x.at<float>(3, n), x.at<float>(4, n), static_cast<float>(x.number(5)));
+  return undefinedValue(env);
+}
+
+// reduce(heap, op, mode, outer, inner, x, out)
+napi_value Reduce(napi_env env, const Args& x) {
+  const int op = static_cast<int>(x.integer(1)), mode = static_cast<int>(x.integer(2));
+  if (op < 0 || op > 2 || mode < 0 || mode > 2) throw Error("unknown reduction or mode");
+  const size_t outer = x.size(3), inner = x.size(4);
+  const ReduceMode m = static_cast<ReduceMode>(mode);
+  const size_t outSize = m == ReduceMode::Inner ? outer : m == ReduceMode::Outer ? inner : 1;
+  reduce(static_cast<ReduceOp>(op), m, outer, inner, x.at<float>(5, product(outer, inner)), x.at<float>(6, outSize));
+  return undefinedValue(env);
+}
+
+napi_value Threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc >= 1) {
+    napi_valuetype type;
+    napi_typeof(env, argv[0], &type);
+    if (type == napi_number) {
+      double n = 0;
+      napi_get_value_double(env, argv[0], &n);
+      setThreadCount(static_cast<int>(n));
+    }
+  }
+  napi_value out;
+  napi_create_int32(env, threadCount(), &out);
+  return out;
+}
+
+napi_value BlasConfig(napi_env env, napi_callback_info) {
+  napi_value out;
+  const char* config = openblas_get_config();
+  napi_create_string_utf8(env, config == nullptr ? "unknown" : config, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  // One thread inside OpenBLAS: the threads are this addon's (pool.cc), so two pools never spin
+  // against each other on the same cores.
+  openblas_set_num_threads(1);
+  const napi_property_descriptor fns[] = {
+      {"gemm", nullptr, guarded<Gemm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"denseGrad", nullptr, guarded<DenseGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"columnSums", nullptr, guarded<ColumnSums>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, guarded<LayerNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNormGrad", nullptr, guarded<LayerNormGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attention", nullptr, guarded<Attention>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attentionGrad", nullptr, guarded<AttentionGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxCrossEntropy", nullptr, guarded<SoftmaxCrossEntropy>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmaxCrossEntropyGrad", nullptr, guarded<SoftmaxCrossEntropyGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"globalNorm", nullptr, guarded<GlobalNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamw", nullptr, guarded<AdamW>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, guarded<Binary>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, guarded<Unary>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, guarded<Reduce>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"blasConfig", nullptr, BlasConfig, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
+  return exports;
+}
+
+}  // namespace
+}  // namespace fsn
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, fsn::Init)
