@@ -16,15 +16,19 @@ async function importBuilt(pkg) {
   return import(entry.href);
 }
 
-/** { core, plugins, wasm, tf, tfWasm }: @flatsparse/core, /plugins, /backend-wasm, tfjs-core and tfjs-backend-wasm. */
+/**
+ * { core, plugins, wasm, native, tf, tfWasm }: @flatsparse/core, /plugins, /backend-wasm,
+ * /backend-native, tfjs-core and tfjs-backend-wasm.
+ */
 export async function loadPackages() {
   const core = await importBuilt('core');
   const plugins = await importBuilt('plugins');
   const wasm = await importBuilt('backend-wasm');
+  const native = await importBuilt('backend-native');
   // The same file core's dist resolves '@tensorflow/tfjs-core' to (the package's "main").
   const require = createRequire(new URL('packages/core/package.json', root));
   const tf = await import(pathToFileURL(require.resolve('@tensorflow/tfjs-core')).href);
   const requireWasm = createRequire(new URL('packages/backend-wasm/package.json', root));
   const tfWasm = await import(pathToFileURL(requireWasm.resolve('@tensorflow/tfjs-backend-wasm')).href);
-  return { core, plugins, wasm, tf, tfWasm };
+  return { core, plugins, wasm, native, tf, tfWasm };
 }

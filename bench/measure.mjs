@@ -12,7 +12,7 @@ export const ALL_METRICS = [
 ];
 
 /** Random uniform images [size, H, W, C] and labels, from the core's seeded Rng. */
-function syntheticImages(core, config, size, seed) {
+export function syntheticImages(core, config, size, seed) {
   const rng = new core.Rng(seed);
   const inputShape = [...config.imageSize, config.channels ?? 1];
   const pixels = inputShape.reduce((a, b) => a * b, 1);

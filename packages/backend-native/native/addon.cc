@@ -6,9 +6,11 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "elementwise.h"
+#include "metrics.h"
 #include "kernels.h"
 #include "pool.h"
 
@@ -203,6 +205,41 @@ napi_value Reduce(napi_env env, const Args& x) {
   return undefinedValue(env);
 }
 
+// Intervals as a Float64Array of (lo, hi, loOpen, hiOpen, empty) per interval, already widened and rounded.
+std::vector<Interval> intervalsFrom(const Args& x, size_t i) {
+  size_t length = 0;
+  const double* list = x.f64(i, &length);
+  if (length % 5 != 0) throw Error("intervals are (lo, hi, loOpen, hiOpen, empty) quintuples");
+  std::vector<Interval> out;
+  for (size_t k = 0; k < length; k += 5) {
+    out.push_back({static_cast<float>(list[k]), static_cast<float>(list[k + 1]), list[k + 2] != 0, list[k + 3] != 0, list[k + 4] != 0});
+  }
+  return out;
+}
+
+// intervalStats(heap, rows, cols, x, intervals, inside, everOutside)
+napi_value IntervalStats(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), cols = x.size(2);
+  const std::vector<Interval> ivs = intervalsFrom(x, 4);
+  intervalStats(rows, cols, x.at<float>(3, product(rows, cols)), IntervalSet{ivs.data(), ivs.size()}, x.at<float>(5, 1), x.at<float>(6, cols));
+  return undefinedValue(env);
+}
+
+// rowSumSquares(heap, rows, cols, t, out)
+napi_value RowSumSquares(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), cols = x.size(2);
+  rowSumSquares(rows, cols, x.at<float>(3, product(rows, cols)), x.at<float>(4, rows));
+  return undefinedValue(env);
+}
+
+// maskedRowSumSquares(heap, rows, cols, u, v, x, intervals, out)
+napi_value MaskedRowSumSquares(napi_env env, const Args& x) {
+  const size_t rows = x.size(1), cols = x.size(2), size = product(rows, cols);
+  const std::vector<Interval> ivs = intervalsFrom(x, 6);
+  maskedRowSumSquares(rows, cols, x.at<float>(3, size), x.at<float>(4, size), x.at<float>(5, size), IntervalSet{ivs.data(), ivs.size()}, x.at<float>(7, rows));
+  return undefinedValue(env);
+}
+
 napi_value Threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -247,6 +284,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binary", nullptr, guarded<Binary>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, guarded<Unary>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, guarded<Reduce>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"intervalStats", nullptr, guarded<IntervalStats>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowSumSquares", nullptr, guarded<RowSumSquares>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maskedRowSumSquares", nullptr, guarded<MaskedRowSumSquares>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"blasConfig", nullptr, BlasConfig, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -26,6 +26,10 @@ export interface NativeAddon {
   unary(heap: ArrayBuffer, op: number, n: number, x: number, y: number, alpha: number): void;
   /** Reduction of x [outer, inner] (op: 0 sum, 1 mean, 2 max; mode: 0 over inner, 1 over outer, 2 all). */
   reduce(heap: ArrayBuffer, op: number, mode: number, outer: number, inner: number, x: number, out: number): void;
+  /** intervals: (lo, hi, loOpen, hiOpen, empty) per interval. Writes the count inside and the per-column ever-outside flags. */
+  intervalStats(heap: ArrayBuffer, rows: number, cols: number, x: number, intervals: Float64Array, inside: number, everOutside: number): void;
+  rowSumSquares(heap: ArrayBuffer, rows: number, cols: number, x: number, out: number): void;
+  maskedRowSumSquares(heap: ArrayBuffer, rows: number, cols: number, u: number, v: number, x: number, intervals: Float64Array, out: number): void;
   /** The worker threads (the caller included); with a number, sets them first. */
   threads(count?: number): number;
   /** OpenBLAS's build configuration (openblas_get_config). */

@@ -44,6 +44,8 @@ export { writeDirAtomic, writeFileAtomic } from './io/atomic-write.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type StoredTensor } from './io/safetensors.js';
 export { registerGradients } from './gradients.js';
 export { FusedKernel, hasFusedKernel, runFused, type FusedKernelName } from './kernels/fused-kernels.js';
+export { outsideIndicator } from './kernels/interval-indicator.js';
+export { intervalCounts, maskedRowSumSquares, rowSumSquares, sharedOutsideIndicator, type IntervalCounts } from './kernels/metric-ops.js';
 export * from './models/index.js';
 export { recordsToCsv, type FigureValue, type RunRecord } from './report/run-record.js';
 export { renderReport, type ReportInput } from './report/html-report.js';

@@ -10,6 +10,7 @@ import { gapKernels } from './gaps.js';
 import { globalNormKernel } from './global-norm.js';
 import { identityKernel } from './identity.js';
 import { layerNormGradKernel, layerNormKernel } from './layer-norm.js';
+import { metricKernels } from './metrics.js';
 
 /**
  * Every kernel the native backend implements itself, in one explicit list: tfjs kernels it
@@ -32,5 +33,6 @@ export function nativeKernels(addon: NativeAddon, backendName: string, wasmKerne
     softmaxCrossEntropyGradKernel(addon, backendName),
     globalNormKernel(addon, backendName),
     adamwKernel(addon, backendName),
+    ...metricKernels(addon, backendName),
   ];
 }

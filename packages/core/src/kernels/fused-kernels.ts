@@ -51,6 +51,19 @@ export const FusedKernel = {
    * + weightDecay param); where gate is false every output equals its input.
    */
   AdamW: 'FlatsparseAdamW',
+  /**
+   * inputs { x [..., n] }, attrs { intervals: (lo, hi, loOpen, hiOpen, empty) per interval, widened and
+   * rounded to float32 } -> [inside (scalar: entries inside some interval; NaN if x holds NaN),
+   * everOutside [n] (1 where some row is outside every interval, 0 else, NaN for a column with NaN)].
+   */
+  IntervalStats: 'FlatsparseIntervalStats',
+  /** inputs { x [..., n] } -> [...]: the sum over the last axis of x^2. */
+  RowSumSquares: 'FlatsparseRowSumSquares',
+  /**
+   * inputs { u, v, x [..., n] } (one shape), attrs { intervals } as IntervalStats -> [...]: the sum over
+   * the last axis of (u v)^2 where x is outside every interval (NaN in rows where x holds NaN).
+   */
+  MaskedRowSumSquares: 'FlatsparseMaskedRowSumSquares',
 } as const;
 
 /** The name of one fused kernel. */
@@ -65,7 +78,7 @@ export function hasFusedKernel(name: FusedKernelName): boolean {
 }
 
 /** Runs a fused kernel (check hasFusedKernel first); the outputs are tensors. */
-export function runFused(name: FusedKernelName, inputs: Record<string, tf.Tensor>, attrs: Record<string, number | boolean> = {}): tf.Tensor[] {
+export function runFused(name: FusedKernelName, inputs: Record<string, tf.Tensor>, attrs: Record<string, number | boolean | number[]> = {}): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap);
   return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
 }

@@ -1,8 +1,7 @@
-import { PluginError, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, maskedRowSumSquares, PluginError, rowSumSquares, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
-import { outsideIndicator, sharedOutsideIndicator } from '../metrics/interval-indicator.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** The figures of augmented flatness for one MLP block (scalar tensors on the device). */
@@ -37,7 +36,7 @@ const PLUGIN = 'augmented-flatness';
  */
 export function augmentedFlatnessOf(capture: MlpCapture): AugmentedFlatnessFigures {
   checkCapture(capture);
-  return tf.tidy(() => ({ ...flatnessFigures(capture, outsideIndicator(capture.p, capture.activation.flatRegions)) })) as unknown as AugmentedFlatnessFigures;
+  return tf.tidy(() => ({ ...flatnessFigures(capture) })) as unknown as AugmentedFlatnessFigures;
 }
 
 function checkCapture(capture: MlpCapture): void {
@@ -50,21 +49,23 @@ function checkCapture(capture: MlpCapture): void {
   }
 }
 
-/** The figures from a checked capture and the indicator of sigma'(p) != 0 (1 outside the flat regions); call inside tf.tidy. */
-function flatnessFigures(capture: MlpCapture, active: tf.Tensor): AugmentedFlatnessFigures {
+/**
+ * The figures from a checked capture; call inside tf.tidy. Every reduction reads the captures once
+ * (rowSumSquares, intervalCounts and maskedRowSumSquares of @flatsparse/core: one pass each on a
+ * backend with the fused kernels), and the counts of p against the flat regions are shared with
+ * derivative sparsity. An entry is active where p lies outside the flat regions (sigma'(p) != 0).
+ */
+function flatnessFigures(capture: MlpCapture): AugmentedFlatnessFigures {
   const { x, p, a, activation } = capture;
   const [dp, da, dz] = [capture.dp!, capture.da!, capture.dz!];
   const [B = 1, T = 1, n = 1] = p.shape;
-  // Squares as t * t (one XNNPACK kernel on wasm, where tf.square is a slower generic loop), and
-  // every per-entry product reduced over the last axis before it meets a per-token factor.
-  const rowNorm2 = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(t, t), -1); // [B, T]
-  const xNorm2 = rowNorm2(x);
-  const gNorm2 = rowNorm2(dz); // ||G_t||^2
-  const asK = tf.div(tf.sum(tf.mul(rowNorm2(dp), xNorm2)), B) as tf.Scalar;
-  const asV = tf.div(tf.sum(tf.mul(gNorm2, rowNorm2(a))), B) as tf.Scalar;
-  const activeCount = tf.sum(active);
-  const slopeG = tf.mul(activation.derivative(p, capture.context), da); // sigma'(p) g
-  const perToken = tf.sum(tf.mul(tf.mul(slopeG, slopeG), active), -1); // sum over the active entries, [B, T]
+  const xNorm2 = rowSumSquares(x); // [B, T]
+  const gNorm2 = rowSumSquares(dz); // ||G_t||^2
+  const asK = tf.div(tf.sum(tf.mul(rowSumSquares(dp), xNorm2)), B) as tf.Scalar;
+  const asV = tf.div(tf.sum(tf.mul(gNorm2, rowSumSquares(a))), B) as tf.Scalar;
+  const activeCount = tf.sub(p.size, intervalCounts(p, activation.flatRegions).inside);
+  // sum over the active entries of (sigma'(p) g)^2 per token, [B, T]
+  const perToken = maskedRowSumSquares(activation.derivative(p, capture.context), da, p, activation.flatRegions);
   const c0 = tf.divNoNan(tf.sum(tf.mul(perToken, xNorm2)), activeCount) as tf.Scalar;
   const c2 = tf.mean(gNorm2) as tf.Scalar;
   const density = tf.div(activeCount, p.size) as tf.Scalar;
@@ -82,11 +83,11 @@ export function augmentedFlatnessMetric(options: AugmentedFlatnessOptions = {}):
 
 /**
  * The metric's compute: untidied on purpose (computeFigures' scope disposes the intermediates), so
- * the indicator of p is shared with derivative sparsity.
+ * the counts of p are shared with derivative sparsity.
  */
 function computeShared(capture: MlpCapture): Readonly<Record<string, tf.Scalar>> {
   checkCapture(capture);
-  return { ...flatnessFigures(capture, sharedOutsideIndicator(capture.p, capture.activation.flatRegions)) };
+  return { ...flatnessFigures(capture) };
 }
 
 /** Plugin 'augmented-flatness': contributes the metric 'augmentedFlatness'. */

@@ -1,9 +1,8 @@
-import type { Interval, MlpCapture, Plugin, SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
-import { countInside, sharedOutsideIndicator } from './interval-indicator.js';
 
 /** Options of activation sparsity. */
 export interface ActivationSparsityOptions {
@@ -19,7 +18,7 @@ const EXPECTED = '{ threshold?: number >= 0 }';
  * as a scalar tensor on the device. 0 when the activation declares no rest region.
  */
 export function activationSparsityOf(a: tf.Tensor, restRegions: readonly Interval[], threshold = 1e-6): tf.Scalar {
-  return tf.tidy(() => tf.div(countInside(a, restRegions, threshold), a.size) as tf.Scalar);
+  return tf.tidy(() => tf.div(intervalCounts(a, restRegions, threshold).inside, a.size) as tf.Scalar);
 }
 
 /** The metric 'activationSparsity' with the figure { value }, from the forward pass only. */
@@ -27,11 +26,8 @@ export function activationSparsityMetric(options: ActivationSparsityOptions = {}
   const { threshold } = parseOptions('activation-sparsity', schema, options, EXPECTED);
   return Object.freeze({
     name: 'activationSparsity',
-    // Untidied on purpose: computeFigures' scope disposes the intermediates, and dead neurons reuses the indicator.
-    compute: (capture: MlpCapture) => {
-      const { a, activation } = capture;
-      return { value: tf.div(tf.sub(a.size, tf.sum(sharedOutsideIndicator(a, activation.restRegions, threshold))), a.size) as tf.Scalar };
-    },
+    // Untidied on purpose: computeFigures' scope disposes the intermediates, and dead neurons reuses the counts of a.
+    compute: (capture: MlpCapture) => ({ value: tf.div(intervalCounts(capture.a, capture.activation.restRegions, threshold).inside, capture.a.size) as tf.Scalar }),
   });
 }
 

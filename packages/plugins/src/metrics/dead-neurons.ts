@@ -1,9 +1,8 @@
-import type { Interval, MlpCapture, Plugin, SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
-import { outsideIndicator, sharedOutsideIndicator } from './interval-indicator.js';
 
 /** Options of the dead-neuron fraction. */
 export interface DeadNeuronsOptions {
@@ -19,19 +18,17 @@ const EXPECTED = '{ threshold?: number >= 0 }';
  * region) on every token of the batch, as a scalar tensor on the device.
  */
 export function deadNeuronsOf(a: tf.Tensor, restRegions: readonly Interval[], threshold = 1e-6): tf.Scalar {
-  return tf.tidy(() => deadFraction(a, outsideIndicator(a, restRegions, threshold)));
+  return tf.tidy(() => deadFraction(a, restRegions, threshold));
 }
 
-/** Fraction of neurons (last axis) whose indicator of activity (1/0) is 0 on every token. */
-function deadFraction(a: tf.Tensor, active: tf.Tensor): tf.Scalar {
+/** Fraction of neurons (last axis) that are never outside the rest regions, from the shared counts of a. */
+function deadFraction(a: tf.Tensor, restRegions: readonly Interval[], threshold: number): tf.Scalar {
   const n = a.shape[a.rank - 1] ?? 1;
   if (n === 0) return tf.scalar(Number.NaN); // no neuron: the mean over none
-  const rows = a.size / n;
-  if (rows === 0) return tf.scalar(1); // no token: every neuron is inactive on all of them
-  // Per neuron, 1 if it is active on some token: a max pool over the whole token axis (on wasm ten
-  // times faster than an axis-0 reduction, which transposes first).
-  const anyActive = rows === 1 ? active : tf.maxPool(tf.reshape(active, [1, rows, 1, n]) as tf.Tensor4D, [rows, 1], 1, 'valid');
-  return tf.div(tf.sub(n, tf.sum(anyActive)), n) as tf.Scalar;
+  if (a.size / n === 0) return tf.scalar(1); // no token: every neuron is inactive on all of them
+  const counts = intervalCounts(a, restRegions, threshold);
+  // + 0 * inside: NaN when a holds a NaN on every backend (a max pool may skip NaN; inside never does).
+  return tf.div(tf.add(tf.sub(n, tf.sum(counts.everOutside)), tf.mul(counts.inside, 0)), n) as tf.Scalar;
 }
 
 /** The metric 'deadNeurons' with the figure { value }, from the forward pass only. */
@@ -39,8 +36,8 @@ export function deadNeuronsMetric(options: DeadNeuronsOptions = {}): SparsityMet
   const { threshold } = parseOptions('dead-neurons', schema, options, EXPECTED);
   return Object.freeze({
     name: 'deadNeurons',
-    // Untidied on purpose: computeFigures' scope disposes the intermediates; the indicator is shared with activation sparsity.
-    compute: (capture: MlpCapture) => ({ value: deadFraction(capture.a, sharedOutsideIndicator(capture.a, capture.activation.restRegions, threshold)) }),
+    // Untidied on purpose: computeFigures' scope disposes the intermediates; the counts of a are shared with activation sparsity.
+    compute: (capture: MlpCapture) => ({ value: deadFraction(capture.a, capture.activation.restRegions, threshold) }),
   });
 }
 

@@ -1,9 +1,8 @@
-import type { Interval, MlpCapture, Plugin, SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
-import { countInside, sharedOutsideIndicator } from './interval-indicator.js';
 
 /** Derivative sparsity takes no options. */
 export type DerivativeSparsityOptions = Record<string, never>;
@@ -13,7 +12,7 @@ export type DerivativeSparsityOptions = Record<string, never>;
  * sigma'(p) = 0 (spec section 3), as a scalar tensor on the device. 0 when there is no flat region.
  */
 export function derivativeSparsityOf(p: tf.Tensor, flatRegions: readonly Interval[]): tf.Scalar {
-  return tf.tidy(() => tf.div(countInside(p, flatRegions), p.size) as tf.Scalar);
+  return tf.tidy(() => tf.div(intervalCounts(p, flatRegions).inside, p.size) as tf.Scalar);
 }
 
 /** The metric 'derivativeSparsity' with the figure { value }, from the forward pass only. */
@@ -21,11 +20,8 @@ export function derivativeSparsityMetric(options: DerivativeSparsityOptions = {}
   parseOptions('derivative-sparsity', z.strictObject({}), options, '{} (no options)');
   return Object.freeze({
     name: 'derivativeSparsity',
-    // Untidied on purpose: computeFigures' scope disposes the intermediates, and augmented flatness reuses the indicator.
-    compute: (capture: MlpCapture) => {
-      const { p, activation } = capture;
-      return { value: tf.div(tf.sub(p.size, tf.sum(sharedOutsideIndicator(p, activation.flatRegions))), p.size) as tf.Scalar };
-    },
+    // Untidied on purpose: computeFigures' scope disposes the intermediates, and augmented flatness reuses the counts of p.
+    compute: (capture: MlpCapture) => ({ value: tf.div(intervalCounts(capture.p, capture.activation.flatRegions).inside, capture.p.size) as tf.Scalar }),
   });
 }
 

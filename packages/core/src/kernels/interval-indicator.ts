@@ -1,4 +1,4 @@
-import type { Interval } from '@flatsparse/core';
+import type { Interval } from '../interval.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 // Fast, exact interval tests in float arithmetic. On wasm every comparison, logical op and bool cast
@@ -47,7 +47,7 @@ function outsideOne(x: tf.Tensor, iv: Interval, tolerance: number): tf.Tensor | 
  * Float32 indicator (1/0) of the entries of x outside every interval (each widened by `tolerance`);
  * 'all' when there is no interval (everything is outside), 'none' when one covers the whole line.
  */
-function outsideAll(x: tf.Tensor, intervals: readonly Interval[], tolerance: number): tf.Tensor | 'all' | 'none' {
+export function outsideAll(x: tf.Tensor, intervals: readonly Interval[], tolerance: number): tf.Tensor | 'all' | 'none' {
   let out: tf.Tensor | undefined;
   for (const iv of intervals) {
     const one = outsideOne(x, iv, tolerance);
@@ -71,31 +71,4 @@ export function countInside(x: tf.Tensor, intervals: readonly Interval[], tolera
   if (out === 'all') return tf.scalar(0);
   if (out === 'none') return tf.scalar(x.size);
   return tf.sub(x.size, tf.sum(out)) as tf.Scalar;
-}
-
-const shared = new WeakMap<tf.Tensor, Map<string, tf.Tensor>>();
-
-function keyOf(intervals: readonly Interval[], tolerance: number): string {
-  return `${intervals.map((iv) => `${iv.lo},${iv.hi},${iv.loClosed !== false},${iv.hiClosed !== false}`).join(';')}|${tolerance}`;
-}
-
-/**
- * outsideIndicator of a tensor, computed once per tf.tidy scope and reused by every metric asking
- * for the same tensor, intervals and tolerance (computeFigures runs all metrics of a layer in one
- * scope, so activation sparsity and dead neurons share the indicator of a, derivative sparsity and
- * augmented flatness that of p). A cached tensor that its scope has disposed is computed afresh.
- * Do not dispose the result; call from metric `compute` functions, outside any inner tf.tidy.
- */
-export function sharedOutsideIndicator(x: tf.Tensor, intervals: readonly Interval[], tolerance = 0): tf.Tensor {
-  let entries = shared.get(x);
-  if (entries === undefined) {
-    entries = new Map();
-    shared.set(x, entries);
-  }
-  const key = keyOf(intervals, tolerance);
-  const hit = entries.get(key);
-  if (hit !== undefined && !hit.isDisposed) return hit;
-  const fresh = outsideIndicator(x, intervals, tolerance);
-  entries.set(key, fresh);
-  return fresh;
 }
