@@ -11,11 +11,34 @@
 namespace fsn {
 namespace {
 
+/** One parallelFor call: chunks are claimed from `next` by whichever thread is running. */
+struct Job {
+  const std::function<void(size_t, size_t)>* fn = nullptr;
+  size_t n = 0;
+  size_t chunks = 0;
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+
+  /** Claims and runs chunks until none is left. */
+  void work() {
+    for (;;) {
+      const size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= chunks) return;
+      (*fn)(n * c / chunks, n * (c + 1) / chunks);
+      done.fetch_add(1, std::memory_order_release);
+    }
+  }
+};
+
+/**
+ * Workers that help with the current job. Chunks are claimed dynamically, so the calling thread
+ * never waits for a worker that is not running (on a loaded machine one may be descheduled for a
+ * whole time slice): it runs every unclaimed chunk itself and waits only for chunks already begun.
+ */
 class Pool {
  public:
-  explicit Pool(int threads) {
-    for (int i = 1; i < threads; i++) workers_.emplace_back([this, i] { loop(static_cast<size_t>(i)); });
-    threads_ = threads;
+  explicit Pool(int threads) : threads_(threads) {
+    for (int i = 1; i < threads; i++) workers_.emplace_back([this] { loop(); });
   }
 
   ~Pool() {
@@ -31,55 +54,48 @@ class Pool {
   int threads() const { return threads_; }
 
   void run(size_t n, const std::function<void(size_t, size_t)>& fn) {
-    size_t chunks = std::min<size_t>(n, threads_);
+    auto job = std::make_shared<Job>();
+    job->fn = &fn;
+    job->n = n;
+    // A few chunks per thread, so that the work balances when a thread runs late.
+    job->chunks = std::min<size_t>(n, static_cast<size_t>(threads_) * 4);
     {
-      // The job and its generation are published together: a worker reads both under the lock.
       std::lock_guard<std::mutex> lock(mutex_);
-      job_ = &fn;
-      n_ = n;
-      chunks_ = chunks;
-      pending_.store(static_cast<int>(chunks) - 1);
+      job_ = job;
       generation_.fetch_add(1);
     }
     wake_.notify_all();
-    fn(0, n / chunks);
-    while (pending_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+    job->work();
+    while (job->done.load(std::memory_order_acquire) < job->chunks) std::this_thread::yield();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (job_ == job) job_.reset();
   }
 
  private:
-  void loop(size_t index) {
+  void loop() {
     uint64_t seen = 0;
     for (;;) {
       // Spin a little (the next kernel usually follows within microseconds), then sleep.
       for (int spin = 0; generation_.load(std::memory_order_acquire) == seen && spin < 20000; spin++) {
       }
-      const std::function<void(size_t, size_t)>* job;
-      size_t n, chunks;
+      std::shared_ptr<Job> job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_.load() != seen; });
         seen = generation_.load();
         if (stop_) return;
         job = job_;
-        n = n_;
-        chunks = chunks_;
       }
-      if (index < chunks) {
-        (*job)(n * index / chunks, n * (index + 1) / chunks);
-        pending_.fetch_sub(1, std::memory_order_release);
-      }
+      if (job) job->work();
     }
   }
 
+  const int threads_;
   std::vector<std::thread> workers_;
-  int threads_ = 1;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
-  const std::function<void(size_t, size_t)>* job_ = nullptr;
-  size_t n_ = 0;
-  size_t chunks_ = 0;
+  std::shared_ptr<Job> job_;
   bool stop_ = false;
 };
 
