@@ -10,7 +10,8 @@
  *
  * Environment: CXX (compiler, default c++ or g++), FLATSPARSE_NATIVE_MARCH (default native: the
  * build is for this machine's processor; set x86-64-v3 or similar for a portable build),
- * FLATSPARSE_NODE_INCLUDE (a directory holding node_api.h), FLATSPARSE_NATIVE_SKIP=1 (do not build).
+ * FLATSPARSE_NODE_INCLUDE (a directory holding node_api.h), FLATSPARSE_NATIVE_SKIP=1 (do not build),
+ * FLATSPARSE_NATIVE_BUILD_DIR (where the addon and status.json go; default build/ of this package).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = path.join(root, 'native');
-const buildDir = path.join(root, 'build');
+const buildDir = process.env.FLATSPARSE_NATIVE_BUILD_DIR ? path.resolve(process.env.FLATSPARSE_NATIVE_BUILD_DIR) : path.join(root, 'build');
 const output = path.join(buildDir, 'flatsparse_native.node');
 const statusFile = path.join(buildDir, 'status.json');
 const APT = 'apt-get install -y g++ libopenblas-dev';

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -55,13 +56,14 @@ export interface BuildStatus {
 const BUILD = 'pnpm --filter @flatsparse/backend-native run build:native';
 const APT = 'apt-get install -y g++ libopenblas-dev';
 
-/** Where the build puts the addon (FLATSPARSE_NATIVE_ADDON overrides it). */
+/** Where the build puts the addon (FLATSPARSE_NATIVE_ADDON overrides it; its status.json is read from the same folder). */
 export function addonPath(): string {
   return process.env['FLATSPARSE_NATIVE_ADDON'] ?? fileURLToPath(new URL('../build/flatsparse_native.node', import.meta.url));
 }
 
+/** The build's status file (build/status.json, beside the addon). */
 function readBuildStatus(): BuildStatus | undefined {
-  const file = fileURLToPath(new URL('../build/status.json', import.meta.url));
+  const file = join(dirname(addonPath()), 'status.json');
   if (!existsSync(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as BuildStatus;

@@ -18,6 +18,8 @@ const backendSchema = z.object({
 export interface SkippedBackend {
   readonly name: string;
   readonly reason: string;
+  /** How to make it available (from its availability check). */
+  readonly fix?: string;
 }
 
 /** The outcome of selection: the backend to initialise and the candidates passed over. */
@@ -75,7 +77,7 @@ export class BackendRegistry {
       for (const backend of this.list()) {
         const availability = await safeAvailability(backend);
         if (availability.available) return { backend, availability, skipped };
-        skipped.push({ name: backend.name, reason: availability.reason });
+        skipped.push({ name: backend.name, reason: availability.reason, fix: availability.fix });
       }
       throw new BackendUnavailableError(
         'auto',

@@ -44,7 +44,7 @@ export async function runConfig(io: Io, base: PipelineConfig, overrides: RunOver
     saveModelTo: config.output.saveModel ? join(runDir, 'model.safetensors') : undefined,
     onStart: ({ backend, skipped }) => {
       if (overrides.quiet) return;
-      for (const s of skipped) io.err(`note: backend '${s.name}' skipped: ${s.reason}`);
+      for (const s of skipped) io.err(`note: backend '${s.name}' skipped: ${s.reason}${s.fix ? ` Fix: ${s.fix}` : ''}`);
       io.err(`${label}backend: ${backend.name} (${backend.detail})${backend.fallback ? ` FALLBACK: ${backend.fallback}` : ''}`);
     },
     onRecord: overrides.quiet ? undefined : (r) => progress.update(r),

@@ -31,7 +31,7 @@ export interface PipelineSpec extends PipelineParts {
   /** Called with every warning (for example a metric disabled under `train.faults.metrics: 'disable'`); also written to the run directory. */
   readonly onWarning?: (warning: RunWarning) => void;
   /** Called once the backend and model are ready, before the first step. */
-  readonly onStart?: (info: { backend: BackendInfo; model: TrainableModel; dataset: Dataset; skipped: readonly { name: string; reason: string }[] }) => void;
+  readonly onStart?: (info: { backend: BackendInfo; model: TrainableModel; dataset: Dataset; skipped: readonly { name: string; reason: string; fix?: string }[] }) => void;
   /** Stops after the current step. */
   readonly signal?: AbortSignal;
   /** Writes the trained model here (safetensors, atomic) when training completes. */
