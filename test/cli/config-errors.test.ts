@@ -34,8 +34,8 @@ describe('bad configs fail before training with an error naming the key', () => 
     ['a learning-rate schedule option', { ...good, train: { steps: 2, lr: { kind: 'cosine', lr: 0.1, warmupSteps: -3 } } }, /'train\.lr\.warmupSteps'/],
     ['a model key that does not fit', { ...good, model: { ...good.model, heads: 3 } }, /E_MODEL_CONFIG.*'heads'.*must divide d/],
     ['a model that does not fit the data', { ...good, model: { ...good.model, kind: 'gpt' } }, /'model\.kind'.*image data/],
-    ['an unknown backend, listing the known ones', { ...good, backend: 'tpu' }, /E_BACKEND_UNKNOWN.*'tpu'.*cuda, webgpu, tensorflow-cpu, wasm/],
-    ['a backend that is not available, with how to install it', { ...good, backend: 'cuda' }, /E_BACKEND_UNAVAILABLE.*Known backends: cuda, webgpu, tensorflow-cpu, wasm; available here: (webgpu, )?wasm/],
+    ['an unknown backend, listing the known ones', { ...good, backend: 'tpu' }, /E_BACKEND_UNKNOWN.*'tpu'.*cuda, webgpu, native, tensorflow-cpu, wasm/],
+    ['a backend that is not available, with how to install it', { ...good, backend: 'cuda' }, /E_BACKEND_UNAVAILABLE.*Known backends: cuda, webgpu, native, tensorflow-cpu, wasm; available here: (webgpu, )?(native, )?wasm/],
   ])('%s', async (_what, config, pattern) => {
     const { code, text } = await runWith(config);
     expect(code).toBe(2);
