@@ -67,6 +67,8 @@ describe.skipIf(!availability.available)('native kernels on large tensors', () =
     ['scalar a', [1], [64, 50, 256]],
     ['row b', [3200, 256], [256]],
     ['row a', [1, 1, 256], [64, 50, 256]],
+    ['one value per row of b (keepDims)', [64, 50, 256], [64, 50, 1]],
+    ['one value per row of a', [3200, 1], [3200, 256]],
     ['other broadcast (wasm kernel)', [64, 50, 256], [64, 1, 256]],
   ])('add, sub, mul, div (%s) equal wasm bit for bit', async (_label, aShape, bShape) => {
     const a = randn(aShape as number[]);
@@ -190,6 +192,17 @@ describe.skipIf(!availability.available)('native kernels on large tensors', () =
     });
     ['value', 'dx', 'dscale', 'dqkv', 'loss', 'dlogits'].forEach((label, i) => expect(relDiff(got[i]!, wasm[i]!), label).toBeLessThan(2e-5));
     tf.dispose([x, scale, shift, qkvW, qkvB, outW, outB, keyW, keyB, logits, labels, dy]);
+  });
+
+  it('a cast to the same dtype shares the data; other casts convert', async () => {
+    await tf.setBackend(NATIVE_TFJS_NAME);
+    const x = tf.tensor([1.5, -2.5, 3]);
+    const before = tf.memory().numBytes;
+    const same = tf.cast(x, 'float32');
+    expect(tf.memory().numBytes).toBe(before + 12);
+    expect(Array.from(await tf.cast(x, 'int32').data())).toEqual([1, -2, 3]);
+    expect(Array.from(await tf.cast(tf.tensor([0, 2], undefined, 'int32'), 'bool').data())).toEqual([0, 1]);
+    tf.dispose([x, same]);
   });
 
   it('Identity shares the data instead of copying it, and the copy lives on after the original is disposed', async () => {

@@ -175,12 +175,13 @@ napi_value AdamW(napi_env env, const Args& x) {
 // binary(heap, op, mode, n, inner, a, b, out)
 napi_value Binary(napi_env env, const Args& x) {
   const int op = static_cast<int>(x.integer(1)), mode = static_cast<int>(x.integer(2));
-  if (op < 0 || op > 3 || mode < 0 || mode > 4) throw Error("unknown binary op or mode");
+  if (op < 0 || op > 3 || mode < 0 || mode > 6) throw Error("unknown binary op or mode");
   const size_t n = x.size(3), inner = x.size(4);
   const BinaryMode m = static_cast<BinaryMode>(mode);
-  if ((m == BinaryMode::RowA || m == BinaryMode::RowB) && (inner == 0 || n % inner != 0)) throw Error("row length must divide the size");
-  const size_t sizeA = m == BinaryMode::ScalarA ? 1 : m == BinaryMode::RowA ? inner : n;
-  const size_t sizeB = m == BinaryMode::ScalarB ? 1 : m == BinaryMode::RowB ? inner : n;
+  const bool rowOrCol = m == BinaryMode::RowA || m == BinaryMode::RowB || m == BinaryMode::ColA || m == BinaryMode::ColB;
+  if (rowOrCol && (inner == 0 || n % inner != 0)) throw Error("row length must divide the size");
+  const size_t sizeA = m == BinaryMode::ScalarA ? 1 : m == BinaryMode::RowA ? inner : m == BinaryMode::ColA ? n / inner : n;
+  const size_t sizeB = m == BinaryMode::ScalarB ? 1 : m == BinaryMode::RowB ? inner : m == BinaryMode::ColB ? n / inner : n;
   binary(static_cast<BinaryOp>(op), m, n, inner, x.at<float>(5, sizeA), x.at<float>(6, sizeB), x.at<float>(7, n));
   return undefinedValue(env);
 }

@@ -42,6 +42,26 @@ void binaryLoop(BinaryMode mode, size_t n, size_t inner, const float* a, const f
       });
       return;
     }
+    case BinaryMode::ColB:
+    case BinaryMode::ColA: {
+      const size_t rows = n / inner;
+      const bool colB = mode == BinaryMode::ColB;
+      parallelFor(rows, std::max<size_t>(1, kGrain / std::max<size_t>(inner, 1)), [&](size_t r0, size_t r1) {
+        for (size_t r = r0; r < r1; r++) {
+          float* o = out + r * inner;
+          if (colB) {
+            const float* x = a + r * inner;
+            const float s = b[r];
+            for (size_t j = 0; j < inner; j++) o[j] = op(x[j], s);
+          } else {
+            const float* y = b + r * inner;
+            const float s = a[r];
+            for (size_t j = 0; j < inner; j++) o[j] = op(s, y[j]);
+          }
+        }
+      });
+      return;
+    }
     case BinaryMode::RowB:
     case BinaryMode::RowA: {
       const size_t rows = n / inner;

@@ -21,7 +21,7 @@ export interface NativeAddon {
   globalNorm(heap: ArrayBuffer, list: Float64Array, out: number): void;
   /** list: (param, grad, m, v, param1, m1, v1, size) per parameter. */
   adamw(heap: ArrayBuffer, list: Float64Array, rate: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsilon: number, bc1: number, bc2: number, weightDecay: number, gradScale: number, gate: number): void;
-  /** out = a op b (op: 0 add, 1 sub, 2 mul, 3 div; mode: 0 same shape, 1 b scalar, 2 a scalar, 3 b a row of length inner, 4 a a row). */
+  /** out = a op b (op: 0 add, 1 sub, 2 mul, 3 div; mode: 0 same shape, 1 b scalar, 2 a scalar, 3 b a row of length inner, 4 a a row, 5 b one value per row, 6 a one value per row). */
   binary(heap: ArrayBuffer, op: number, mode: number, n: number, inner: number, a: number, b: number, out: number): void;
   /** y = op(x) (op: 0 step, 1 abs, 2 relu, 3 square, 4 neg, 5 exp, 6 sqrt; alpha: step's value at x <= 0). */
   unary(heap: ArrayBuffer, op: number, n: number, x: number, y: number, alpha: number): void;

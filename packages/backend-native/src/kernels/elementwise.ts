@@ -14,6 +14,8 @@ const enum Mode {
   ScalarA = 2,
   RowB = 3,
   RowA = 4,
+  ColB = 5,
+  ColA = 6,
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
@@ -29,10 +31,15 @@ function broadcastMode(a: tf.TensorInfo, b: tf.TensorInfo, out: readonly number[
   if (sizeOf(a.shape) === 1 && sizeOf(b.shape) === n) return { mode: Mode.ScalarA, inner };
   if (sizeOf(a.shape) === n && sameShape(trimmed(b.shape), [inner])) return { mode: Mode.RowB, inner };
   if (sizeOf(b.shape) === n && sameShape(trimmed(a.shape), [inner])) return { mode: Mode.RowA, inner };
+  // One value per row (a keepDims reduction over the last axis): [..., 1] against [..., inner].
+  const perRow = out.slice(0, -1);
+  const isColumn = (s: readonly number[]): boolean => s[s.length - 1] === 1 && sameShape(trimmed(s.slice(0, -1)), trimmed(perRow)) && sizeOf(s) === sizeOf(perRow);
+  if (inner > 1 && sizeOf(a.shape) === n && isColumn(b.shape)) return { mode: Mode.ColB, inner };
+  if (inner > 1 && sizeOf(b.shape) === n && isColumn(a.shape)) return { mode: Mode.ColA, inner };
   return undefined;
 }
 
-/** Add, Sub, Multiply, RealDiv on float32 for the same shape, a scalar, or a row vector; other forms run the wasm kernel. */
+/** Add, Sub, Multiply, RealDiv on float32 for the same shape, a scalar, a row vector or one value per row; other forms run the wasm kernel. */
 export function binaryKernel(addon: NativeAddon, backendName: string, kernelName: keyof typeof BINARY, fallback: tf.KernelConfig): tf.KernelConfig {
   const op = BINARY[kernelName];
   return {

@@ -8,7 +8,7 @@ import { denseGradKernel } from './dense-grad.js';
 import { elementwiseKernels } from './elementwise.js';
 import { gapKernels } from './gaps.js';
 import { globalNormKernel } from './global-norm.js';
-import { identityKernel } from './identity.js';
+import { castKernel, identityKernel } from './identity.js';
 import { layerNormGradKernel, layerNormKernel } from './layer-norm.js';
 import { metricKernels } from './metrics.js';
 
@@ -22,6 +22,7 @@ export function nativeKernels(addon: NativeAddon, backendName: string, wasmKerne
     batchMatMulKernel(addon, backendName, wasmKernel(tf.BatchMatMul)),
     fusedMatMulKernel(addon, backendName, wasmKernel(tf._FusedMatMul)),
     identityKernel(backendName),
+    castKernel(backendName, wasmKernel(tf.Cast)),
     ...elementwiseKernels(addon, backendName, wasmKernel),
     ...gapKernels(backendName),
     layerNormKernel(addon, backendName),

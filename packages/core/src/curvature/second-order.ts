@@ -103,10 +103,12 @@ function matrix(x: tf.Tensor, transpose: boolean): tf.Tensor2D {
 }
 
 /**
- * x y (with transpose flags) as one plain 2-D product of explicit transposes: wasm sends transposed
- * and batched products to a scalar loop about 10x slower than its XNNPACK path.
+ * x y (with transpose flags) as one 2-D product: on wasm, of explicit transposes (it sends transposed
+ * and batched products to a scalar loop about 10x slower than its XNNPACK path); elsewhere with the
+ * flags, which other backends' products take at full speed.
  */
 function plainProduct(x: tf.Tensor, y: tf.Tensor, tx: boolean, ty: boolean): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(matrix(x, false), matrix(y, false), tx, ty);
   return tf.matMul(matrix(x, tx), matrix(y, ty));
 }
 

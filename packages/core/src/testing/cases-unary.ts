@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { floats, fixed, type FloatDraw } from './inputs.js';
+import { floats, ints, fixed, type FloatDraw } from './inputs.js';
 import { EXACT, GRAD_TOL, opCase } from './op-case.js';
 import { map, type Nd } from './reference-nd.js';
 import { erf } from './reference-ops.js';
@@ -50,6 +50,14 @@ export function unaryCases(): ConformanceCase[] {
       inputs: (rng) => [floats(rng, SHAPE, { grad: false })],
       forward: (x) => tf.cast(tf.greater(x, 0), 'float32'),
       reference: (x) => map(x, (v) => (v > 0 ? 1 : 0)),
+      tol: EXACT,
+    }),
+    opCase({
+      name: 'cast int32 to bool',
+      group: 'unary',
+      inputs: (rng) => [ints(rng, SHAPE, 4)],
+      forward: (x) => tf.cast(tf.cast(x, 'bool'), 'int32'),
+      reference: (x) => map(x, (v) => (v !== 0 ? 1 : 0)),
       tol: EXACT,
     }),
     nonFinite('isNaN', tf.isNaN, Number.isNaN),
