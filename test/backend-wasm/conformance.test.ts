@@ -24,7 +24,7 @@ function samplePlugin(): Plugin {
   return definePlugin({
     name: 'sample-shifted-relu',
     version: '1.0.0',
-    apiVersion: '^0.2.0',
+    apiVersion: '^0.3.0',
     contributes: {
       activations: [
         {

@@ -58,6 +58,9 @@ describe.skipIf(!state.available)('restricted LayerNorm (M2) on wasm', () => {
     expect(layerNormScaleBound(1499, { mode: 'finetune' })).toBe(0.5);
     expect(layerNormScaleBound(2999, { mode: 'finetune' })).toBe(1);
     expect(layerNormScaleBound(10_000, { mode: 'finetune', rampSteps: 10, bound: 1.5 })).toBe(1.5);
+    // From scratch: no ramp unless asked (the authors' from-scratch runs hold the bound from the start).
+    expect(layerNormScaleBound(0, {})).toBe(1);
+    expect(layerNormScaleBound(4, { rampSteps: 10 })).toBeCloseTo(0.5, 15);
     expect(layerNormScaleBound(4, { mode: 'finetune', rampSteps: 10, bound: 1.5 })).toBeCloseTo(0.75, 15);
   });
 
@@ -79,7 +82,7 @@ describe.skipIf(!state.available)('restricted LayerNorm (M2) on wasm', () => {
   });
 
   it('options are validated at the factory', () => {
-    for (const bad of [{ mode: 'warm' }, { bound: 0 }, { rampSteps: 10 }, { mode: 'finetune', rampSteps: -1 }, { floor: 1 }]) {
+    for (const bad of [{ mode: 'warm' }, { bound: 0 }, { rampSteps: 0 }, { mode: 'finetune', rampSteps: -1 }, { floor: 1 }]) {
       expect(() => restrictedLayerNorm(bad as never), JSON.stringify(bad)).toThrow(PluginInvalidError);
     }
     expect(restrictedLayerNorm({ mode: 'finetune', rampSteps: 10 }).contributes?.regularizers?.map((r) => r.name)).toEqual(['restrictedLayerNorm']);

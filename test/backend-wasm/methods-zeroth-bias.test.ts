@@ -1,5 +1,5 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginHost, PluginInvalidError, Rng, ShapeError, createGpt, registerGradients, createVit, type ForwardResult, type ModelView, type TrainableModel } from '@flatsparse/core';
+import { AdamW, PluginHost, PluginInvalidError, Rng, ShapeError, createGpt, registerGradients, createVit, type ForwardResult, type ModelView, type TrainableModel } from '@flatsparse/core';
 import { fakeModel } from '@flatsparse/core/testing';
 import { addZerothBiases, clipZerothBias, relu, reluActivation, zerothBias, zerothBiasName, zerothBiasRegularizer } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
@@ -162,13 +162,16 @@ describe.skipIf(!state.available)('zeroth biases (M1) on wasm', () => {
     fake.dispose();
   });
 
-  it('weightDecay sets the tables\' optimiser options (default 0: none); options are validated', async () => {
+  it("weightDecay sets the tables' optimiser options (default: none set, so the optimiser's rule applies); options are validated", async () => {
     const fake = fakeModel();
     addZerothBiases(fake, { weightDecay: 0.05 });
     expect(fake.paramOptions(zerothBiasName(0))).toEqual({ weightDecay: 0.05 });
     const other = fakeModel();
     addZerothBiases(other);
-    expect(other.paramOptions(zerothBiasName(1))).toEqual({ weightDecay: 0 });
+    expect(other.paramOptions(zerothBiasName(1))).toBeUndefined();
+    // The optimiser's default rule exempts them by name; 'all' decays them (as the authors' ImageNet runs).
+    expect(new AdamW({ weightDecay: 0.3 }).groupOf(zerothBiasName(1), [8, 4]).weightDecay).toBe(0);
+    expect(new AdamW({ weightDecay: 0.3, decay: 'all' }).groupOf(zerothBiasName(1), [8, 4]).weightDecay).toBe(0.3);
     for (const bad of [{ c: 0 }, { c: -1 }, { placement: 'middle' }, { weightDecay: -0.1 }, { clip: 0.1 }]) {
       expect(() => zerothBias(bad as never), JSON.stringify(bad)).toThrow(PluginInvalidError);
     }

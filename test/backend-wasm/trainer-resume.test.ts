@@ -29,7 +29,7 @@ function tablePlugin(): Plugin & { count: number } {
   const p: Plugin & { count: number } = {
     name: 'table',
     version: '0.0.0',
-    apiVersion: '^0.2.0',
+    apiVersion: '^0.3.0',
     count: 0,
     hooks: {
       modelBuilt: ({ model }) => {

@@ -22,7 +22,7 @@ Commands:
                            loss, accuracy and sparsities and an HTML report
   run <config.yaml|json> [--backend name] [--out dir] [--steps n] [--resume checkpoint-or-run-dir] [--quiet]
                            train the pipeline a config file describes (examples in configs/)
-  reproduce [--quick] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--out dir] [--backend name] [--fresh]
+  reproduce [--quick] [--recipe authors|short] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--arms a,b] [--ramp steps|fraction] [--out dir] [--backend name] [--fresh]
                            vanilla ReLU vs each of the paper's methods vs all three, several seeds,
                            with a report judging the paper's claims (--quick: a minute or two);
                            runs that already completed in --out are reused unless --fresh
@@ -90,7 +90,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       case 'reproduce': {
         const { values } = parseArgs({
           args: rest,
-          options: { quick: { type: 'boolean' }, fresh: { type: 'boolean' }, seeds: { type: 'string' }, steps: { type: 'string' }, tasks: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } },
+          options: { quick: { type: 'boolean' }, fresh: { type: 'boolean' }, seeds: { type: 'string' }, steps: { type: 'string' }, tasks: { type: 'string' }, arms: { type: 'string' }, recipe: { type: 'string' }, ramp: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } },
           strict: true,
         });
         return await reproduceCommand(
@@ -101,6 +101,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             seeds: values.seeds === undefined ? undefined : integer('--seeds', values.seeds),
             steps: values.steps === undefined ? undefined : integer('--steps', values.steps),
             tasks: values.tasks?.split(',').map((t) => t.trim()),
+            arms: values.arms?.split(',').map((t) => t.trim()),
+            recipe: values.recipe as 'authors' | 'short' | undefined,
+            ramp: values.ramp === undefined ? undefined : positiveNumber('--ramp', values.ramp),
             out: values.out,
             backend: values.backend,
           },
@@ -182,5 +185,11 @@ function seedOf(text: string): number {
 function integer(flag: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0) throw new ConfigError(flag, 'must be a positive integer.', { received: text, fix: `pass a whole number, for example ${flag} 100.` });
+  return n;
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(flag, 'must be a positive number.', { received: text, fix: `pass a number of steps or a fraction below 1, for example ${flag} 0.1.` });
   return n;
 }

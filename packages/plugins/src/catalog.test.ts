@@ -14,7 +14,7 @@ describe('builtinPlugins catalog', () => {
         'activation-sparsity', 'augmented-flatness', 'dead-neurons', 'derivative-sparsity', 'gelu', 'l1-activation',
         'relu', 's-shaped-squared-relu', 'shifted-relu', 'silu', 'squared-relu', 'topk-sparsity',
         'zeroth-bias', 'restricted-layer-norm', 'j-squared-relu', 'sam', 'hessian-trace', 'hessian-eigenvalues', 'hessian-spectrum',
-        'worst-case-sharpness', 'average-sharpness',
+        'worst-case-sharpness', 'average-sharpness', 'layer-norm-scale', 'active-slope', 'activation-ratio',
       ].sort(),
     );
   });
@@ -33,7 +33,8 @@ describe('builtinPlugins catalog', () => {
     } else {
       const contributed: readonly { name: string }[] = contributes[key] ?? [];
       expect(contributed.map((c) => c.name)).toEqual([entry.contribution]);
-      expect(Object.keys(contributes)).toEqual([key]);
+      // Anything else it contributes (a method's diagnostic metric) goes by the same name.
+      for (const [other, list] of Object.entries(contributes)) expect((list as { name: string }[]).map((c) => c.name), other).toEqual([entry.contribution]);
     }
     expect(entry.description.length).toBeGreaterThan(10);
   });
@@ -74,7 +75,7 @@ describe('option validation at the factory boundary', () => {
     ['l1-activation', {}, 'weight'],
     ['zeroth-bias', { c: 0 }, 'c'],
     ['zeroth-bias', { placement: 'middle' }, 'placement'],
-    ['restricted-layer-norm', { rampSteps: 10 }, 'rampSteps'],
+    ['restricted-layer-norm', { rampSteps: -10 }, 'rampSteps'],
     ['j-squared-relu', { bounded: 'yes' }, 'bounded'],
     ['sam', { rho: 0 }, 'rho'],
     ['sam', { every: 1.5 }, 'every'],

@@ -10,6 +10,9 @@ import { activationSparsity, type ActivationSparsityOptions } from './metrics/ac
 import { deadNeurons, type DeadNeuronsOptions } from './metrics/dead-neurons.js';
 import { derivativeSparsity } from './metrics/derivative-sparsity.js';
 import { topkSparsity, type TopkSparsityOptions } from './metrics/topk-sparsity.js';
+import { activationRatio } from './diagnostics/activation-ratio.js';
+import { activeSlope } from './diagnostics/active-slope.js';
+import { layerNormScale, type LayerNormScaleOptions } from './diagnostics/layer-norm-scale.js';
 import { jSquaredReLU, type JSquaredReLUOptions } from './methods/j-squared-relu.js';
 import { restrictedLayerNorm, type RestrictedLayerNormOptions } from './methods/restricted-layer-norm.js';
 import { sam, type SamOptions } from './methods/sam.js';
@@ -69,8 +72,11 @@ const entries: readonly (readonly [string, BuiltinPlugin])[] = [
   ['dead-neurons', entry<DeadNeuronsOptions>('metric', 'deadNeurons', deadNeurons, 'Fraction of neurons inactive on every token of the batch.')],
   ['topk-sparsity', entry<TopkSparsityOptions>('metric', 'topkSparsity', topkSparsity, "1 - mean(k)/n, k = fewest entries holding `mass` (0.99) of a token's L1 mass.")],
   ['augmented-flatness', entry('metric', 'augmentedFlatness', augmentedFlatness, 'AS_K, AS_V, c0, c2, density and the identity self-check (needs gradients).')],
+  ['layer-norm-scale', entry<LayerNormScaleOptions>('metric', 'layerNormScale', layerNormScale, 'Diagnostic: MLP LayerNorm scales per layer (mean, min, fraction at the M2 bound 1).')],
+  ['active-slope', entry('metric', 'activeSlope', activeSlope, "Diagnostic: mean pre-activation and mean sigma' on the active entries (JSReLU: 1 + p).")],
+  ['activation-ratio', entry('metric', 'activationRatio', activationRatio, "Diagnostic: fraction of activations with |a| > 0, as the authors log it ('activation/ratio').")],
   ['l1-activation', entry<L1ActivationOptions>('regularizer', 'l1Activation', l1Activation, 'L1 penalty mean |a| with a constant, linear or ProSparse weight schedule.')],
-  ['zeroth-bias', entry<ZerothBiasOptions>('regularizer', 'zerothBias', zerothBias, 'M1: per-position MLP input biases [maxTokens, d], clipped to c |gamma| (c = 0.1) after every step.')],
+  ['zeroth-bias', entry<ZerothBiasOptions>('regularizer', 'zerothBias', zerothBias, 'M1: per-position MLP biases [maxTokens, d] (input or output), clipped to c |gamma| (c = 0.1) after every step; metric zerothBias.')],
   [
     'restricted-layer-norm',
     entry<RestrictedLayerNormOptions>('regularizer', 'restrictedLayerNorm', restrictedLayerNorm, "M2: MLP LayerNorm shift removed (or frozen, 'finetune'), scale bounded below by 1 after every step."),

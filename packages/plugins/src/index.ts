@@ -19,6 +19,9 @@ export { activationSparsity, activationSparsityMetric, activationSparsityOf, typ
 export { derivativeSparsity, derivativeSparsityMetric, derivativeSparsityOf, type DerivativeSparsityOptions } from './metrics/derivative-sparsity.js';
 export { deadNeurons, deadNeuronsMetric, deadNeuronsOf, type DeadNeuronsOptions } from './metrics/dead-neurons.js';
 export { topkSparsity, topkSparsityMetric, topkSparsityOf, type TopkSparsityOptions } from './metrics/topk-sparsity.js';
+export { layerNormScale, layerNormScaleMetric, layerNormScaleOf, type LayerNormScaleOptions } from './diagnostics/layer-norm-scale.js';
+export { activeSlope, activeSlopeMetric, activeSlopeOf, type ActiveSlopeOptions } from './diagnostics/active-slope.js';
+export { activationRatio, activationRatioMetric, activationRatioOf, type ActivationRatioOptions } from './diagnostics/activation-ratio.js';
 
 export {
   augmentedFlatness,
@@ -32,7 +35,7 @@ export { prosparseSchedule, weightSchedule, type ProsparseStage, type WeightSche
 export { l1Activation, l1ActivationLoss, l1ActivationRegularizer, type L1ActivationOptions } from './regularizers/l1-activation.js';
 
 // The paper's three methods (M1, M2, M3) and the presets combining them (methods/README.md).
-export { addZerothBiases, clipZerothBias, zerothBias, zerothBiasName, zerothBiasRegularizer, type ZerothBiasOptions } from './methods/zeroth-bias.js';
+export { addZerothBiases, clipZerothBias, zerothBias, zerothBiasName, zerothBiasRegularizer, zerothBiasStatsOf, type ZerothBiasOptions } from './methods/zeroth-bias.js';
 export {
   DEFAULT_RAMP_STEPS,
   layerNormScaleBound,

@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
 import type { Io } from '../io.js';
-import { ARMS } from '../reproduce/arms.js';
+import { ARMS, type Ramps } from '../reproduce/arms.js';
 import { compareToVanilla, summariseArm, type SeedResult } from '../reproduce/aggregate.js';
 import { judgeClaims } from '../reproduce/claims.js';
 import { reproductionHtml, taskMarkdown, type TaskResult } from '../reproduce/render.js';
-import { TASKS } from '../reproduce/tasks.js';
+import { RECIPES, TASKS, type Recipe } from '../reproduce/tasks.js';
 import { runConfig } from './run.js';
 
 /** Options of `flatsparse reproduce`. */
@@ -16,6 +16,12 @@ export interface ReproduceOptions {
   readonly seeds?: number;
   readonly steps?: number;
   readonly tasks?: readonly string[];
+  /** Arms to run (default: all); vanilla is always run, as the reference. */
+  readonly arms?: readonly string[];
+  /** 'authors' (default) or 'short' (flatsparse 0.2's recipe, for comparison). */
+  readonly recipe?: Recipe;
+  /** Ramp the JSReLU mix and the LayerNorm bound over this many steps, or this fraction of the run when below 1 (default: none, as the authors' from-scratch runs). */
+  readonly ramp?: number;
   readonly out?: string;
   readonly backend?: string;
   /** Retrain runs that already completed in the output directory (default: reuse their records). */
@@ -24,9 +30,10 @@ export interface ReproduceOptions {
 
 /**
  * `flatsparse reproduce [--quick]`: vanilla ReLU vs each method alone vs all three, on the ViT/MNIST
- * and GPT/Moby-Dick tasks, several seeds, the same budget in every arm. Writes every run, a
- * summary.json, reproduction.md (tables and verdicts on the paper's claims) and reproduction.html
- * (with the AS_K, c0 and ratio curves) to the output directory.
+ * and GPT/Moby-Dick tasks, several seeds, the same budget in every arm, under the authors' recipe (or
+ * `--recipe short`). Writes every run, a summary.json, reproduction.md (figures, diagnostics and
+ * verdicts on the paper's claims with Welch tests over the seeds) and reproduction.html (sparsity
+ * against steps per arm, the diagnostics, AS_K, c0 and their ratio) to the output directory.
  */
 export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: readonly string[]): Promise<number> {
   const seeds = Array.from({ length: options.seeds ?? (options.quick ? 1 : 3) }, (_, i) => i);
@@ -34,17 +41,27 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
   if (unknown.length > 0) {
     throw new ConfigError('--tasks', `unknown task '${unknown[0]}'.`, { received: unknown, expected: `a comma-separated list of ${TASKS.map((t) => t.name).join(', ')}`, fix: 'use the listed task names.' });
   }
+  const recipe = options.recipe ?? 'authors';
+  if (!RECIPES.includes(recipe)) throw new ConfigError('--recipe', `unknown recipe '${recipe}'.`, { received: recipe, expected: RECIPES.join(' or '), fix: "use 'authors' (the default) or 'short'." });
+  const unknownArms = (options.arms ?? []).filter((a) => !ARMS.some((arm) => slug(arm.name) === slug(a)));
+  if (unknownArms.length > 0) {
+    throw new ConfigError('--arms', `unknown arm '${unknownArms[0]}'.`, { received: unknownArms, expected: `a comma-separated list of ${ARMS.map((a) => slug(a.name)).join(', ')}`, fix: 'use the listed arm names (vanilla always runs).' });
+  }
+  if (options.ramp !== undefined && !(options.ramp > 0)) throw new ConfigError('--ramp', 'the ramp must be positive.', { received: options.ramp, expected: 'a number of steps, or a fraction of the run below 1', fix: 'for example --ramp 0.1 (a tenth of the run) or --ramp 300.' });
+  const arms = ARMS.filter((a) => a.name === 'vanilla' || options.arms === undefined || options.arms.some((x) => slug(x) === slug(a.name)));
   const tasks = options.tasks ? TASKS.filter((t) => options.tasks!.includes(t.name)) : TASKS;
-  const out = options.out ?? join('runs', options.quick ? 'reproduce-quick' : 'reproduce');
+  const out = options.out ?? join('runs', `reproduce${recipe === 'short' ? '-short' : ''}${options.quick ? '-quick' : ''}`);
   const results: TaskResult[] = [];
   for (const task of tasks) {
     const summaries = [];
     let steps = 0;
-    for (const arm of ARMS) {
+    for (const arm of arms) {
       const seedResults: SeedResult[] = [];
       for (const seed of seeds) {
-        const base = task.config(seed, options.quick);
-        const config = parseConfig({ ...arm.apply(base), name: `${task.name}-${slug(arm.name)}-s${seed}`, backend: options.backend ?? 'auto' });
+        const base = task.config(seed, { quick: options.quick, recipe });
+        const runSteps = options.steps ?? (base.train?.steps as number);
+        const ramps = rampsFor(options.ramp, runSteps);
+        const config = parseConfig({ ...arm.apply(base, ramps), name: `${task.name}-${slug(arm.name)}-s${seed}`, backend: options.backend ?? 'auto' });
         const runDir = join(out, task.name, slug(arm.name), `seed-${seed}`);
         steps = options.steps ?? config.train.steps;
         const reused = options.fresh ? undefined : await completedRecords(runDir, steps);
@@ -55,14 +72,14 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
       }
       summaries.push(summariseArm(arm.name, seedResults, task.quality));
     }
-    const arms = compareToVanilla(summaries, task.quality);
-    results.push({ task, arms, claims: judgeClaims(arms, task.quality), seeds, steps });
+    const compared = compareToVanilla(summaries, task.quality);
+    results.push({ task, recipe, arms: compared, claims: judgeClaims(compared, task.quality), seeds, steps });
   }
   const command = `flatsparse ${argv.join(' ')}`;
   const markdown = [`Command: \`${command}\``, '', ...results.map(taskMarkdown)].join('\n');
   await writeFileAtomic(join(out, 'reproduction.md'), `${markdown}\n`);
   await writeFileAtomic(join(out, 'reproduction.html'), reproductionHtml(results, command));
-  await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(results.map((r) => ({ task: r.task.name, seeds: r.seeds, steps: r.steps, arms: r.arms, claims: r.claims })), null, 2)}\n`);
+  await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(results.map((r) => ({ task: r.task.name, recipe: r.recipe, ramp: options.ramp ?? null, seeds: r.seeds, steps: r.steps, arms: r.arms, claims: r.claims })), null, 2)}\n`);
   io.out('');
   io.out(markdown);
   io.out(`\nwritten: ${join(out, 'reproduction.md')}, ${join(out, 'reproduction.html')}, ${join(out, 'summary.json')}`);
@@ -79,6 +96,13 @@ async function completedRecords(runDir: string, steps: number): Promise<TrainerR
   const records = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as TrainerRecord);
   const last = records[records.length - 1];
   return last?.split === 'heldOut' && last.step === steps - 1 ? records : undefined;
+}
+
+/** The methods' ramps in steps: `ramp` steps, or that fraction of the run when below 1; none without it. */
+function rampsFor(ramp: number | undefined, steps: number): Ramps | undefined {
+  if (ramp === undefined) return undefined;
+  const length = Math.max(1, Math.round(ramp < 1 ? ramp * steps : ramp));
+  return { mixSteps: length, upliftSteps: length };
 }
 
 function slug(name: string): string {

@@ -57,6 +57,7 @@ const optimizerSchema = z
     epsilon: z.number().optional(),
     weightDecay: z.number().optional(),
     noDecay: z.union([z.string(), z.null()]).optional(),
+    decay: z.enum(['default', 'all']).optional(),
     groups: z.array(z.object({ match: z.union([z.string(), z.array(z.string())]), lrMultiplier: z.number().optional(), weightDecay: z.number().optional() }).strict()).optional(),
   })
   .strict();

@@ -7,14 +7,43 @@ export interface SeedResult {
   readonly runDir: string;
 }
 
-/** Mean and sample standard deviation over seeds. */
+/** Mean and sample standard deviation over seeds, with the values (for tests of the difference). */
 export interface Stat {
   readonly mean: number;
   readonly std: number;
   readonly n: number;
+  readonly values: readonly number[];
 }
 
-/** The figures the reproduction compares, per arm (means over seeds). */
+/** The curves of an arm: [step, value] pairs averaged over seeds (and over layers). */
+export type CurveName =
+  | 'asK'
+  | 'c0'
+  | 'ratio'
+  | 'trainActivationSparsity'
+  | 'inferenceActivationSparsity'
+  | 'layerNormScale'
+  | 'layerNormAtBound'
+  | 'zerothBiasAtBound'
+  | 'activeSlope';
+
+/** The diagnostics at the end of training: whether each method acted (NaN where the arm has no such figure). */
+export interface ArmDiagnostics {
+  /** Mean over layers of the MLP LayerNorm scale's mean, its smallest entry, and the fraction at M2's bound 1. */
+  readonly lnScaleMean: Stat;
+  readonly lnScaleMin: Stat;
+  readonly lnAtBound: Stat;
+  /** M1 arms: mean |b| and the fraction of entries at the clip bound c |gamma|. */
+  readonly zerothBiasMeanAbs: Stat;
+  readonly zerothBiasAtBound: Stat;
+  /** Mean pre-activation and mean sigma' on the active entries (held-out). */
+  readonly activeMeanPre: Stat;
+  readonly activeSlope: Stat;
+  /** The authors' 'activation/ratio' (fraction of |a| > 0), held-out. */
+  readonly activationRatio: Stat;
+}
+
+/** The figures the reproduction compares, per arm. */
 export interface ArmSummary {
   readonly arm: string;
   readonly quality: Stat;
@@ -22,6 +51,7 @@ export interface ArmSummary {
   readonly inferenceActivationSparsity: Stat;
   readonly trainDerivativeSparsity: Stat;
   readonly inferenceDerivativeSparsity: Stat;
+  readonly diagnostics: ArmDiagnostics;
   /** Vanilla-relative changes (filled in by `compareToVanilla`). */
   readonly vsVanilla?: {
     readonly inferenceSparsityGain: number;
@@ -30,16 +60,16 @@ export interface ArmSummary {
     readonly trainDensityReduction: number;
     readonly qualityChange: number;
   };
-  /** AS_K, c0 and their ratio against steps, averaged over seeds and layers. */
-  readonly curves: Readonly<Record<'asK' | 'c0' | 'ratio' | 'trainActivationSparsity', readonly (readonly [number, number])[]>>;
+  readonly curves: Readonly<Record<CurveName, readonly (readonly [number, number])[]>>;
 }
 
-/** Mean and standard deviation of the values. */
+/** Mean and standard deviation of the values (NaN values are left out of both). */
 export function stat(values: readonly number[]): Stat {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(n, 1);
-  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
+  const finite = values.filter((v) => !Number.isNaN(v));
+  const n = finite.length;
+  const mean = n === 0 ? Number.NaN : finite.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n, values: finite };
 }
 
 const figure = (r: TrainerRecord | undefined, name: string) => r?.figures[name]?.mean ?? Number.NaN;
@@ -47,33 +77,51 @@ const figure = (r: TrainerRecord | undefined, name: string) => r?.figures[name]?
 /**
  * Summarises the seeds of one arm. Inference figures come from the final held-out evaluation;
  * training figures are averaged over the train records of the last 10 % of steps (minibatch figures
- * are noisy). quality: held-out accuracy or held-out loss.
+ * are noisy); parameter diagnostics (LayerNorm scales, zeroth biases) from the last train record.
+ * quality: held-out accuracy or held-out loss.
  */
 export function summariseArm(arm: string, seeds: readonly SeedResult[], quality: 'accuracy' | 'loss'): ArmSummary {
   const finalHeld = seeds.map((s) => [...s.records].reverse().find((r) => r.split === 'heldOut'));
+  const finalTrain = seeds.map((s) => [...s.records].reverse().find((r) => r.split === 'train'));
   const lateTrain = seeds.map((s) => {
     const train = s.records.filter((r) => r.split === 'train');
     const last = train[train.length - 1]?.step ?? 0;
     return train.filter((r) => r.step >= last * 0.9);
   });
   const lateMean = (name: string) => lateTrain.map((rs) => rs.reduce((a, r) => a + figure(r, name), 0) / Math.max(rs.length, 1));
-  const curve = (name: string) => {
+  const curve = (name: string, split: 'train' | 'heldOut' = 'train') => {
     const bySteps = new Map<number, number[]>();
-    for (const s of seeds) for (const r of s.records) if (r.split === 'train' && r.figures[name]) bySteps.set(r.step, [...(bySteps.get(r.step) ?? []), r.figures[name]!.mean]);
+    for (const s of seeds) for (const r of s.records) if (r.split === split && r.figures[name]) bySteps.set(r.step, [...(bySteps.get(r.step) ?? []), r.figures[name]!.mean]);
     return [...bySteps].sort((a, b) => a[0] - b[0]).map(([step, vs]) => [step, vs.reduce((a, b) => a + b, 0) / vs.length] as const);
   };
+  const atEnd = (records: readonly (TrainerRecord | undefined)[], name: string) => stat(records.map((r) => figure(r, name)));
   return {
     arm,
     quality: stat(finalHeld.map((r) => (quality === 'accuracy' ? r?.accuracy ?? Number.NaN : r?.loss ?? Number.NaN))),
     trainActivationSparsity: stat(lateMean('activationSparsity.value')),
-    inferenceActivationSparsity: stat(finalHeld.map((r) => figure(r, 'activationSparsity.value'))),
+    inferenceActivationSparsity: atEnd(finalHeld, 'activationSparsity.value'),
     trainDerivativeSparsity: stat(lateMean('derivativeSparsity.value')),
-    inferenceDerivativeSparsity: stat(finalHeld.map((r) => figure(r, 'derivativeSparsity.value'))),
+    inferenceDerivativeSparsity: atEnd(finalHeld, 'derivativeSparsity.value'),
+    diagnostics: {
+      lnScaleMean: atEnd(finalTrain, 'layerNormScale.mean'),
+      lnScaleMin: atEnd(finalTrain, 'layerNormScale.min'),
+      lnAtBound: atEnd(finalTrain, 'layerNormScale.atBound'),
+      zerothBiasMeanAbs: atEnd(finalTrain, 'zerothBias.meanAbs'),
+      zerothBiasAtBound: atEnd(finalTrain, 'zerothBias.atBound'),
+      activeMeanPre: atEnd(finalHeld, 'activeSlope.meanPre'),
+      activeSlope: atEnd(finalHeld, 'activeSlope.meanSlope'),
+      activationRatio: atEnd(finalHeld, 'activationRatio.value'),
+    },
     curves: {
       asK: curve('augmentedFlatness.asK'),
       c0: curve('augmentedFlatness.c0'),
       ratio: curve('augmentedFlatness.ratio'),
       trainActivationSparsity: curve('activationSparsity.value'),
+      inferenceActivationSparsity: curve('activationSparsity.value', 'heldOut'),
+      layerNormScale: curve('layerNormScale.mean'),
+      layerNormAtBound: curve('layerNormScale.atBound'),
+      zerothBiasAtBound: curve('zerothBias.atBound'),
+      activeSlope: curve('activeSlope.meanSlope'),
     },
   };
 }

@@ -25,7 +25,7 @@ export class GptModel extends TransformerModel<GptConfig> {
     this.store.create('embed.token', [vocab, d], normal);
     this.store.create('embed.pos', [seqLen, d], normal);
     this.createStack();
-    if (!parsed.tiedHead) this.store.create('head.weight', [d, vocab], normal);
+    if (!parsed.tiedHead) this.createWeight('head.weight', d, vocab);
   }
 
   protected checkInputs(inputs: tf.Tensor): [number, number] {

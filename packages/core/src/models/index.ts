@@ -2,7 +2,7 @@
 export { TransformerModel, type ModelOptions, type TransformerShape } from './transformer-model.js';
 export { VitModel, createVit } from './vit.js';
 export { GptModel, createGpt } from './gpt.js';
-export { parseGptConfig, parseVitConfig, type GptConfig, type GptConfigInput, type VitConfig, type VitConfigInput } from './model-config.js';
+export { INIT_SCHEMES, parseGptConfig, parseVitConfig, type InitScheme, type GptConfig, type GptConfigInput, type VitConfig, type VitConfigInput } from './model-config.js';
 export { accuracy, softmaxCrossEntropy } from './loss.js';
 export { instrumentedMlp, type MlpPass, type MlpTransforms, type MlpWeights } from './mlp-block.js';
 export { layerNorm } from './layer-norm.js';

@@ -3,12 +3,26 @@ import { ModelConfigError } from '../errors.js';
 
 const positiveInt = z.number().int().positive();
 
-/** Sizes shared by both models: width d, depth, heads, MLP width n, LayerNorm epsilon, init std. */
+/**
+ * How weight matrices and biases start (embeddings always draw from a normal of std `initStd`):
+ * - 'xavier': Xavier/Glorot uniform on every matrix, U(+-sqrt(6 / (fan_in + fan_out))), zero biases
+ *   (the authors' MLPs, PyTorch's attention projections); the default, chosen by measurement
+ *   (docs/reproduction.md: it trains the small models fastest);
+ * - 'pytorch': PyTorch's nn.Linear default, weights and biases U(+-1 / sqrt(fan_in));
+ * - 'normal': every matrix from a truncated normal of std `initStd`, zero biases (GPT-2 and BERT; the
+ *   scheme of flatsparse 0.2, close to Xavier at ViT-B width but 4x smaller at d 64, n 256).
+ */
+export const INIT_SCHEMES = ['xavier', 'pytorch', 'normal'] as const;
+/** One of INIT_SCHEMES. */
+export type InitScheme = (typeof INIT_SCHEMES)[number];
+
+/** Sizes shared by both models: width d, depth, heads, MLP width n, LayerNorm epsilon, initialisation. */
 const transformerShape = {
   d: positiveInt,
   depth: positiveInt,
   heads: positiveInt,
   mlpWidth: positiveInt,
+  init: z.enum(INIT_SCHEMES).default('xavier'),
   initStd: z.number().positive().finite().default(0.02),
 };
 
@@ -49,11 +63,11 @@ const gptSchema = z
 
 /** Configuration of the ViT (defaults applied). */
 export type VitConfig = z.output<typeof vitSchema>;
-/** What users pass to createVit (lnEps and initStd optional). */
+/** What users pass to createVit (lnEps, init and initStd optional). */
 export type VitConfigInput = z.input<typeof vitSchema>;
 /** Configuration of the GPT (defaults applied). */
 export type GptConfig = z.output<typeof gptSchema>;
-/** What users pass to createGpt (vocab, tiedHead, lnEps and initStd optional). */
+/** What users pass to createGpt (vocab, tiedHead, lnEps, init and initStd optional). */
 export type GptConfigInput = z.input<typeof gptSchema>;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, kind: string): T {

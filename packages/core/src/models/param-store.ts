@@ -20,7 +20,7 @@ function hashName(name: string): number {
   return h;
 }
 
-/** How a new parameter is initialised. */
+/** How a new parameter is initialised: truncated normal (at 2 std) or a constant (`createUniform`: uniform). */
 export type ParamInit = { readonly kind: 'normal'; readonly std: number } | { readonly kind: 'constant'; readonly value: number };
 
 /**
@@ -44,19 +44,33 @@ export class ParamStore {
     return this.vars;
   }
 
+  /** Creates a float32 parameter of this shape drawn uniformly from [-bound, bound] (seeded by name). */
+  createUniform(name: string, shape: readonly number[], bound: number): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return this.addValues(name, shape, this.rngFor(name).fill(size, (r) => (2 * r.uniform() - 1) * bound));
+  }
+
   /** Creates a float32 parameter of this shape from a seeded initialiser (truncated normal at 2 std). */
   create(name: string, shape: readonly number[], init: ParamInit): tf.Variable {
     const size = shape.reduce((a, b) => a * b, 1);
     let values: Float32Array;
     if (init.kind === 'constant') values = new Float32Array(size).fill(init.value);
     else {
-      const rng = new Rng((hashName(name) ^ Math.imul(this.seed >>> 0, 0x9e3779b1)) >>> 0);
-      values = rng.fill(size, (r) => {
+      values = this.rngFor(name).fill(size, (r) => {
         let v = r.normal();
         while (Math.abs(v) > 2) v = r.normal();
         return v * init.std;
       });
     }
+    return this.addValues(name, shape, values);
+  }
+
+  /** The parameter's own stream, seeded by (seed, name): the same seed gives the same values whatever the creation order. */
+  private rngFor(name: string): Rng {
+    return new Rng((hashName(name) ^ Math.imul(this.seed >>> 0, 0x9e3779b1)) >>> 0);
+  }
+
+  private addValues(name: string, shape: readonly number[], values: Float32Array): tf.Variable {
     const initial = tf.tensor(values, [...shape], 'float32');
     try {
       return this.add(name, initial, true);

@@ -9,6 +9,7 @@ import { selfAttention } from './attention.js';
 import { layerNorm } from './layer-norm.js';
 import { accuracy, softmaxCrossEntropy } from './loss.js';
 import { instrumentedMlp, type MlpTransforms } from './mlp-block.js';
+import type { InitScheme } from './model-config.js';
 import { ParamStore } from './param-store.js';
 
 /** How a model is built besides its config: the MLP activation and the initialisation seed. */
@@ -32,6 +33,8 @@ export interface TransformerShape {
   readonly mlpWidth: number;
   readonly lnEps: number;
   readonly initStd: number;
+  /** How weight matrices and biases start (default 'xavier'; see INIT_SCHEMES). */
+  readonly init?: InitScheme;
 }
 
 /**
@@ -78,26 +81,37 @@ export abstract class TransformerModel<C extends TransformerShape = TransformerS
     return this.store.params;
   }
 
+  /** Creates a [fanIn, fanOut] weight matrix under the config's scheme (INIT_SCHEMES). */
+  protected createWeight(name: string, fanIn: number, fanOut: number): void {
+    const { init = 'xavier', initStd } = this.config;
+    if (init === 'xavier') this.store.createUniform(name, [fanIn, fanOut], Math.sqrt(6 / (fanIn + fanOut)));
+    else if (init === 'pytorch') this.store.createUniform(name, [fanIn, fanOut], 1 / Math.sqrt(fanIn));
+    else this.store.create(name, [fanIn, fanOut], { kind: 'normal', std: initStd });
+  }
+
+  /** Creates a dense layer's weight [fanIn, fanOut] and bias [fanOut] (zero, or U(+-1/sqrt(fanIn)) under 'pytorch'). */
+  protected createDense(prefix: string, fanIn: number, fanOut: number): void {
+    this.createWeight(`${prefix}.weight`, fanIn, fanOut);
+    if (this.config.init === 'pytorch') this.store.createUniform(`${prefix}.bias`, [fanOut], 1 / Math.sqrt(fanIn));
+    else this.store.create(`${prefix}.bias`, [fanOut], { kind: 'constant', value: 0 });
+  }
+
   /** Creates the parameters of every block and the final LayerNorm (call from the subclass constructor). */
   protected createStack(): void {
-    const { d, mlpWidth: n, initStd: std } = this.config;
-    const normal = { kind: 'normal', std } as const;
+    const { d, mlpWidth: n } = this.config;
     const zero = { kind: 'constant', value: 0 } as const;
     const one = { kind: 'constant', value: 1 } as const;
     for (let i = 0; i < this.config.depth; i++) {
       const b = `blocks.${i}`;
       this.store.create(`${b}.ln1.scale`, [d], one);
       this.store.create(`${b}.ln1.shift`, [d], zero);
-      this.store.create(`${b}.attn.qkv.weight`, [d, 3 * d], normal);
-      this.store.create(`${b}.attn.qkv.bias`, [3 * d], zero);
-      this.store.create(`${b}.attn.out.weight`, [d, d], normal);
-      this.store.create(`${b}.attn.out.bias`, [d], zero);
+      // The fused projection as PyTorch's attention writes it: one [d, 3d] matrix, Xavier over all of it.
+      this.createDense(`${b}.attn.qkv`, d, 3 * d);
+      this.createDense(`${b}.attn.out`, d, d);
       this.store.create(`${b}.ln2.scale`, [d], one);
       this.store.create(`${b}.ln2.shift`, [d], zero);
-      this.store.create(`${b}.mlp.key.weight`, [d, n], normal);
-      this.store.create(`${b}.mlp.key.bias`, [n], zero);
-      this.store.create(`${b}.mlp.value.weight`, [n, d], normal);
-      this.store.create(`${b}.mlp.value.bias`, [d], zero);
+      this.createDense(`${b}.mlp.key`, d, n);
+      this.createDense(`${b}.mlp.value`, n, d);
     }
     this.store.create('final_ln.scale', [d], one);
     this.store.create('final_ln.shift', [d], zero);

@@ -22,14 +22,11 @@ export class VitModel extends TransformerModel<VitConfig> {
     const { imageSize, patch, channels, d, classes, initStd: std } = parsed;
     this.maxTokens = 1 + (imageSize[0] / patch) * (imageSize[1] / patch);
     const normal = { kind: 'normal', std } as const;
-    const zero = { kind: 'constant', value: 0 } as const;
-    this.store.create('embed.patch.weight', [patch * patch * channels, d], normal);
-    this.store.create('embed.patch.bias', [d], zero);
+    this.createDense('embed.patch', patch * patch * channels, d);
     this.store.create('embed.cls', [d], normal);
     this.store.create('embed.pos', [this.maxTokens, d], normal);
     this.createStack();
-    this.store.create('head.weight', [d, classes], normal);
-    this.store.create('head.bias', [classes], zero);
+    this.createDense('head', d, classes);
   }
 
   protected checkInputs(inputs: tf.Tensor): [number, number] {

@@ -36,29 +36,43 @@ async function readScalars(values: Readonly<Record<string, tf.Tensor>>, where: s
 }
 
 /**
- * A metric returns finite scalar tensors for every block of synthetic captures (with gradients, and
+ * A metric, after the plugin's (and its companions') modelBuilt hooks ran on a fake model (a metric
+ * may read the model's parameters, as the LayerNorm-scale and zeroth-bias diagnostics do): it returns
+ * finite scalar tensors for every block of synthetic captures of that model (with gradients, and
  * without them unless it needs them), with ReLU and with each activation of the same plugin, leaking nothing.
  */
-export async function checkMetric(metric: SparsityMetric, activations: readonly ActivationFunction[]): Promise<Outcome> {
+export async function checkMetric(name: string, factory: () => Plugin, activations: readonly ActivationFunction[], options: PluginConformanceOptions = {}): Promise<Outcome> {
   const before = countTensors();
   const problems: string[] = [];
   const notes: string[] = [];
-  for (const activation of [reluForTests, ...activations]) {
-    const fx = fakeCaptures({ activation });
+  const fx = payloadFixtures(options.model);
+  try {
+    const host = await PluginHost.create([factory(), ...(options.companions?.() ?? [])]);
     try {
-      const sets: [string, readonly MlpCapture[]][] = [['with gradients', fx.captures]];
-      if (!metric.needsGradients) sets.push(['forward only', fx.forwardCaptures]);
-      for (const [label, captures] of sets) {
-        for (const capture of captures) {
-          const where = `${activation.name}, ${label}, block ${capture.block.index}`;
-          const values = await readScalars(tf.tidy(() => metric.compute(capture)), where, problems);
-          if (Object.keys(values).length === 0) problems.push(`${where}: compute returned no figures`);
-          if (capture.block.index === 0 && label === 'with gradients') notes.push(`${where}: ${Object.entries(values).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(', ')}`);
+      await host.emit('modelBuilt', fx.payload('modelBuilt', 0));
+      const metric: SparsityMetric = host.contributions.metrics.get(name).value;
+      for (const activation of [reluForTests, ...activations]) {
+        const captures = fakeCaptures({ activation, model: fx.model });
+        try {
+          const sets: [string, readonly MlpCapture[]][] = [['with gradients', captures.captures]];
+          if (!metric.needsGradients) sets.push(['forward only', captures.forwardCaptures]);
+          for (const [label, list] of sets) {
+            for (const capture of list) {
+              const where = `${activation.name}, ${label}, block ${capture.block.index}`;
+              const values = await readScalars(tf.tidy(() => metric.compute(capture)), where, problems);
+              if (Object.keys(values).length === 0) problems.push(`${where}: compute returned no figures`);
+              if (capture.block.index === 0 && label === 'with gradients') notes.push(`${where}: ${Object.entries(values).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(', ')}`);
+            }
+          }
+        } finally {
+          captures.dispose();
         }
       }
     } finally {
-      fx.dispose();
+      await host.dispose();
     }
+  } finally {
+    fx.dispose();
   }
   return outcome(problems, notes, countTensors() - before, 'compute');
 }

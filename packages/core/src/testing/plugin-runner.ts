@@ -22,7 +22,7 @@ export function pluginConformanceChecks(factory: () => Plugin, options: PluginCo
   }
   const seed = options.seed ?? 1;
   const activations = plugin.contributes?.activations ?? [];
-  const fresh = <T extends { name: string }>(kind: 'activations' | 'metrics' | 'estimators', name: string): T =>
+  const fresh = <T extends { name: string }>(kind: 'activations' | 'estimators', name: string): T =>
     (factory().contributes?.[kind] as readonly T[] | undefined)!.find((x) => x.name === name)!;
   return [
     validationCheck(factory),
@@ -30,7 +30,7 @@ export function pluginConformanceChecks(factory: () => Plugin, options: PluginCo
     errorAttributionCheck(factory, options),
     lifecycleLeakCheck(factory, options),
     ...activations.map((a) => ({ name: `activation ${a.name}`, run: () => checkActivation(fresh('activations', a.name), new Rng(caseSeed(seed, a.name))) })),
-    ...(plugin.contributes?.metrics ?? []).map((m) => ({ name: `metric ${m.name}`, run: () => checkMetric(fresh('metrics', m.name), activations) })),
+    ...(plugin.contributes?.metrics ?? []).map((m) => ({ name: `metric ${m.name}`, run: () => checkMetric(m.name, factory, activations, options) })),
     ...(plugin.contributes?.regularizers ?? []).map((r) => ({ name: `regularizer ${r.name}`, run: () => checkRegularizer(r.name, factory, options) })),
     ...(plugin.contributes?.estimators ?? []).map((e) => ({ name: `estimator ${e.name}`, run: () => checkEstimator(fresh('estimators', e.name)) })),
   ];

@@ -5,7 +5,7 @@ import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.
 import type { StoredTensor } from '../io/safetensors.js';
 import { MomentGroups, type MomentEntry } from './moment-groups.js';
 import type { ParamOptions } from '../model.js';
-import { DEFAULT_NO_DECAY, resolveGroup, type ParamGroup, type ResolvedGroup } from './param-groups.js';
+import { DEFAULT_NO_DECAY, resolveGroup, type DecayRule, type ParamGroup, type ResolvedGroup } from './param-groups.js';
 import { parseOptions } from './parse-options.js';
 
 const groupSchema = z
@@ -24,6 +24,7 @@ const adamwSchema = z
     weightDecay: z.number().nonnegative().finite().default(0.01),
     groups: z.array(groupSchema).default([]),
     noDecay: z.union([z.instanceof(RegExp), z.null()]).default(DEFAULT_NO_DECAY),
+    decay: z.enum(['default', 'all']).default('default'),
   })
   .strict();
 
@@ -36,8 +37,10 @@ export interface AdamWOptions {
   readonly weightDecay?: number;
   /** Per-parameter options by name; the first matching group wins. */
   readonly groups?: readonly ParamGroup[];
-  /** Names without weight decay unless a group says otherwise (rank <= 1 is always exempt); null: none by name. */
+  /** Names without weight decay unless a group says otherwise (with decay 'default'); null: none by name. */
   readonly noDecay?: RegExp | null;
+  /** 'default' (rank <= 1 and `noDecay` names exempt) or 'all' (every parameter decayed, the authors' ViT recipe); see DecayRule. */
+  readonly decay?: DecayRule;
 }
 
 /** What one AdamW update takes besides the parameters, gradients and learning rate. */

@@ -17,7 +17,7 @@ export { evaluate, type EvaluateSplitOptions, type EvaluationResult } from './ev
 export { lrSchedule, type LrScheduleOptions } from './lr-schedule.js';
 export { computeFigures, summariseFigure, type FigureSummary, type MetricErrorHandler, type NamedMetric } from './metric-figures.js';
 export { NonFiniteGuard, type NonFiniteStep } from './non-finite-guard.js';
-export { DEFAULT_NO_DECAY, resolveGroup, type ParamGroup, type ResolvedGroup } from './param-groups.js';
+export { DEFAULT_NO_DECAY, resolveGroup, type DecayRule, type ParamGroup, type ResolvedGroup } from './param-groups.js';
 export { readTogether, type RecordSink, type TrainerRecord } from './train-record.js';
 export { trainStep, type StepContext, type StepMeasures } from './train-step.js';
 export { Trainer, type TrainProgress, type TrainSummary } from './trainer.js';

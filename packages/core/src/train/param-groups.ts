@@ -21,17 +21,26 @@ export interface ResolvedGroup {
 export const DEFAULT_NO_DECAY = /bias|norm|(^|[._/])(ln|embed|embedding|embeddings|pos|position|positions|cls)[0-9]*([._/]|$)/i;
 
 /**
+ * Which parameters the base weight decay applies to when no group names them: 'default' exempts every
+ * parameter of rank <= 1 (biases, LayerNorm scales and shifts) and the names `noDecay` matches
+ * (embeddings, biases); 'all' decays every parameter, as the authors' ViT runs do (weight decay 0.3 on
+ * LayerNorm scales, biases, embeddings and zeroth biases alike).
+ */
+export type DecayRule = 'default' | 'all';
+
+/**
  * The options of a parameter: the first group whose `match` accepts the name wins; without one, the
- * base weight decay applies unless the parameter has rank <= 1 (biases, LayerNorm scales and shifts)
- * or its name matches `noDecay`.
+ * base weight decay applies, except (with decay 'default') to parameters of rank <= 1 and names that
+ * match `noDecay`.
  */
 export function resolveGroup(
   name: string,
   shape: readonly number[],
   groups: readonly ParamGroup[],
-  base: { readonly weightDecay: number; readonly noDecay: RegExp | null },
+  base: { readonly weightDecay: number; readonly noDecay: RegExp | null; readonly decay?: DecayRule },
 ): ResolvedGroup {
-  const defaultDecay = shape.length <= 1 || (base.noDecay !== null && base.noDecay.test(name)) ? 0 : base.weightDecay;
+  const exempt = base.decay !== 'all' && (shape.length <= 1 || (base.noDecay !== null && base.noDecay.test(name)));
+  const defaultDecay = exempt ? 0 : base.weightDecay;
   const group = groups.find((g) => matches(g.match, name));
   return { lrMultiplier: group?.lrMultiplier ?? 1, weightDecay: group?.weightDecay ?? defaultDecay };
 }

@@ -17,7 +17,11 @@ export interface RestrictedLayerNormOptions {
   readonly mode?: 'scratch' | 'finetune';
   /** Lower bound on gamma (scratch) or the end of the ramp on |gamma| (finetune); default 1. */
   readonly bound?: number;
-  /** Ramp length T_up in steps ('finetune' only; default 3000). */
+  /**
+   * Ramp length T_up in steps: the bound rises as bound min(k / rampSteps, 1). 'finetune': default 3000
+   * (the paper's C4 runs); 'scratch': default none (the bound holds from the first step, as the
+   * authors' from-scratch runs; a ramp is a reproduction setting).
+   */
   readonly rampSteps?: number;
 }
 
@@ -27,23 +31,22 @@ const schema = z
     mode: z.enum(['scratch', 'finetune']).default('scratch'),
     bound: z.number().positive().finite().default(1),
     rampSteps: z.number().positive().finite().optional(),
-  })
-  .superRefine((o, ctx) => {
-    if (o.mode === 'scratch' && o.rampSteps !== undefined) ctx.addIssue({ code: 'custom', path: ['rampSteps'], message: "only applies in mode 'finetune'" });
   });
-const EXPECTED = "{ mode?: 'scratch' | 'finetune', bound?: number > 0, rampSteps?: number > 0 (finetune only) }";
+const EXPECTED = "{ mode?: 'scratch' | 'finetune', bound?: number > 0, rampSteps?: number > 0 }";
 
 /**
  * The lower bound M2 puts on |gamma| after the step with 0-based index `step` (the index the trainer
- * passes to `project`): scratch: `bound`; finetune: bound min((step + 1) / rampSteps, 1), where step + 1
+ * passes to `project`): without a ramp `bound`; with one (finetune: 3000 steps by default) bound
+ * min((step + 1) / rampSteps, 1), where step + 1
  * is the number of completed steps, so the next forward pass (step + 1) sees the bound of its own index.
  */
 export function layerNormScaleBound(step: number, options: RestrictedLayerNormOptions = {}): number {
   return boundAt(step, parseOptions(PLUGIN, schema, options, EXPECTED));
 }
 
-function boundAt(step: number, { mode, bound, rampSteps = DEFAULT_RAMP_STEPS }: z.output<typeof schema>): number {
-  return mode === 'scratch' ? bound : bound * Math.min(Math.max(step + 1, 0) / rampSteps, 1);
+function boundAt(step: number, { mode, bound, rampSteps }: z.output<typeof schema>): number {
+  const ramp = rampSteps ?? (mode === 'finetune' ? DEFAULT_RAMP_STEPS : undefined);
+  return ramp === undefined ? bound : bound * Math.min(Math.max(step + 1, 0) / ramp, 1);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ModelConfigError, ShapeError, type ModelView, type MlpTransform, type Plugin, type Regularizer } from '@flatsparse/core';
+import { ModelConfigError, PluginError, ShapeError, type MlpCapture, type ModelView, type MlpTransform, type Plugin, type Regularizer, type SparsityMetric } from '@flatsparse/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { parseOptions } from '../options.js';
@@ -10,7 +10,11 @@ export interface ZerothBiasOptions {
   readonly c?: number;
   /** 'input' (default): x_t = LN(h_t) + b_t, as the paper states; 'output': added to the MLP output z_t (the authors' latest code). */
   readonly placement?: 'input' | 'output';
-  /** Decoupled weight decay of the tables (default 0: none, as in the C4 runs; the ImageNet runs decay them). */
+  /**
+   * Decoupled weight decay of the tables. Default: the optimiser's rule, which exempts them (their name
+   * holds 'bias') unless `train.optimizer.decay` is 'all' (the authors' ImageNet runs decay them at 0.3;
+   * their C4 runs do not).
+   */
   readonly weightDecay?: number;
 }
 
@@ -18,7 +22,7 @@ const PLUGIN = 'zeroth-bias';
 const schema = z.strictObject({
   c: z.number().positive().finite().default(0.1),
   placement: z.enum(['input', 'output']).default('input'),
-  weightDecay: z.number().nonnegative().finite().default(0),
+  weightDecay: z.number().nonnegative().finite().optional(),
 });
 const EXPECTED = "{ c?: number > 0, placement?: 'input' | 'output', weightDecay?: number >= 0 }";
 
@@ -88,25 +92,62 @@ export function addZerothBiases(model: ModelView, options: ZerothBiasOptions = {
     } finally {
       zeros.dispose();
     }
-    model.setParamOptions(name, { weightDecay });
+    if (weightDecay !== undefined) model.setParamOptions(name, { weightDecay });
     model.addMlpTransform(block.index, placement, addTableRows(table, block.index));
   }
 }
 
 /**
+ * mean |b| and the fraction of entries at the clip bound (|b| >= c |gamma_j| up to a relative 1e-5) of
+ * one [T, d] table, as scalar tensors: how far M1's biases have grown, and how many the projection holds.
+ */
+export function zerothBiasStatsOf(table: tf.Tensor, lnScale: tf.Tensor | undefined, c: number): { meanAbs: tf.Scalar; atBound: tf.Scalar } {
+  return tf.tidy(() => {
+    const bound = lnScale === undefined ? tf.scalar(c) : tf.mul(tf.abs(lnScale), c);
+    const magnitude = tf.abs(table);
+    // |b| >= bound (1 - 1e-5)  <=>  1 - step(bound (1 - 1e-5) - |b|)
+    return { meanAbs: tf.mean(magnitude) as tf.Scalar, atBound: tf.mean(tf.sub(1, tf.step(tf.sub(tf.mul(bound, 1 - 1e-5), magnitude)))) as tf.Scalar };
+  });
+}
+
+/** The diagnostic metric 'zerothBias' of a plugin instance: { meanAbs, atBound } per block, from the tables the plugin added. */
+function zerothBiasMetric(c: number, model: () => ModelView | undefined): SparsityMetric {
+  return Object.freeze({
+    name: 'zerothBias',
+    compute: (capture: MlpCapture) => {
+      const view = model();
+      const table = view?.params.get(zerothBiasName(capture.block.index));
+      if (view === undefined || table === undefined) {
+        throw new PluginError(PLUGIN, 'compute', undefined, new Error(`no zeroth-bias table for block ${capture.block.index}`), "measure 'zerothBias' only in a pipeline with the plugin 'zeroth-bias' (its 'modelBuilt' hook adds the tables).");
+      }
+      const scale = capture.block.lnScale === undefined ? undefined : view.params.get(capture.block.lnScale);
+      return zerothBiasStatsOf(table, scale, c);
+    },
+  });
+}
+
+/**
  * Plugin 'zeroth-bias' (M1, "DB-MLP"): in 'modelBuilt', one trainable table b [maxTokens, d] per MLP
  * block, zero-initialised, added to the MLP input (x_t = LN(h_t) + b_t) or output; token position t
- * uses row t. Contributes the regularizer 'zerothBias' that clips b to c |gamma| after every step.
+ * uses row t. Contributes the regularizer 'zerothBias' that clips b to c |gamma| after every step, and
+ * the diagnostic metric 'zerothBias' (mean |b| and the fraction at the bound, per layer).
  */
 export function zerothBias(options: ZerothBiasOptions = {}): Plugin {
   const regularizer = zerothBiasRegularizer(options);
+  const { c } = parseOptions(PLUGIN, schema, options, EXPECTED);
+  let model: ModelView | undefined;
   return {
     name: PLUGIN,
     version: BUILTIN_PLUGIN_VERSION,
     apiVersion: BUILTIN_API_RANGE,
     // Clip against the final gamma of the step: after M2 has projected it.
     order: { after: ['restricted-layer-norm'] },
-    contributes: { regularizers: [regularizer] },
-    hooks: { modelBuilt: ({ model }) => addZerothBiases(model, options) },
+    contributes: { regularizers: [regularizer], metrics: [zerothBiasMetric(c, () => model)] },
+    hooks: {
+      modelBuilt: ({ model: view }) => {
+        model = view;
+        addZerothBiases(view, options);
+      },
+    },
   };
 }
