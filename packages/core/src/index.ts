@@ -56,3 +56,4 @@ export * from './plugin-loader.js';
 export type * from './plugin-module.js';
 export * from './faults/index.js';
 export * from './curvature/index.js';
+export { describeSchema, explainIssue } from './config-issues.js';
