@@ -47,6 +47,8 @@ export * from './models/index.js';
 export { recordsToCsv, type FigureValue, type RunRecord } from './report/run-record.js';
 export { renderReport, type ReportInput } from './report/html-report.js';
 export { RunDirectory } from './report/run-directory.js';
+export { runDirectoryOf, type RunDirectoryPlan } from './report/run-dir-plan.js';
+export type { RunState, RunStatus } from './report/run-status.js';
 export { lineChart, type ChartOptions, type ChartSeries } from './report/svg-chart.js';
 export * from './pipeline/index.js';
 export * from './train/index.js';
