@@ -132,6 +132,9 @@ export class Trainer {
       let dirty = false;
       if (!resumed && this.completed < this.o.steps) await this.estimate({ start: true, last: false, checkpoint: false });
       for (let step = this.completed; step < this.o.steps; step++) {
+        // A step may never leave the microtask queue (wasm read-backs resolve at once): with a signal, yield
+        // to the event loop once per step so that an abort (SIGINT, SIGTERM) is seen before the next step.
+        if (this.o.signal !== undefined) await new Promise((resolve) => setImmediate(resolve));
         if (this.o.signal?.aborted) {
           stopped = true;
           break;
