@@ -1,5 +1,5 @@
 import { main } from '@flatsparse/cli';
-import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordingIo } from './recording-io.js';
@@ -95,5 +95,45 @@ describe('a run directory has one owner and one history', () => {
     expect(broken.code).toBe(2);
     expect(broken.text).toMatch(/\[E_CHECKPOINT\] Checkpoint '.*step-00000012\/model\.safetensors': is truncated/);
     expect(await snapshot(runDir)).toEqual(before);
+  });
+
+  it('every state a crash leaves is resumable: a checkpoint renamed but not yet published, leftovers of killed writes, no checkpoint at all', async () => {
+    const full = await completedRun('full');
+    const { runDir, configPath } = await completedRun('part');
+    // Killed between renaming step-12 into place and publishing it, with leftovers of atomic writes.
+    await writeFile(join(runDir, 'checkpoints', 'latest'), 'step-00000009\n');
+    await rm(join(runDir, 'model.safetensors'));
+    await writeFile(join(runDir, '.metrics.jsonl.0123456789ab.tmp'), '{"step":');
+    await mkdir(join(runDir, 'checkpoints', '.step-00000012.0123456789ab.tmp'));
+    const resumed = await flatsparse('run', configPath, '--resume', runDir, '--quiet');
+    expect(resumed.code, resumed.text).toBe(0);
+    expect(resumed.text).toContain(`resuming ${runDir} from step 9`);
+    expect((await readdir(runDir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(join(runDir, 'checkpoints'))).sort()).toEqual((await readdir(join(full.runDir, 'checkpoints'))).sort());
+    expect(await history(runDir)).toEqual(await history(full.runDir));
+    expect((await modelBytes(runDir)).equals(await modelBytes(full.runDir))).toBe(true);
+    // Killed before the first checkpoint was published: the run starts again from step 0 in place.
+    await rm(join(runDir, 'checkpoints', 'latest'));
+    await rm(join(runDir, 'model.safetensors'));
+    const again = await flatsparse('run', configPath, '--resume', runDir, '--quiet');
+    expect(again.code, again.text).toBe(0);
+    expect(again.text).toContain(`no checkpoint in ${runDir} yet: starting from step 0`);
+    expect(await history(runDir)).toEqual(await history(full.runDir));
+    expect((await modelBytes(runDir)).equals(await modelBytes(full.runDir))).toBe(true);
+  });
+
+  it('flatness estimates taken at checkpoints belong to them: a resume keeps those before its checkpoint and takes the later ones again', async () => {
+    const config = tinyConfig({ extra: 'estimators: [{ name: hessian-trace, every: 3, options: { probes: 3 } }]\nflatness: { batchSize: 4 }' });
+    const estimates = async (runDir: string) =>
+      (await readFile(join(runDir, 'flatness.jsonl'), 'utf8')).trim().split('\n').map((l) => {
+        const { cost: _, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return rest;
+      });
+    const full = await completedRun('full', config);
+    const { runDir, configPath } = await completedRun('part', config);
+    expect((await estimates(full.runDir)).map((r) => r.step)).toEqual([0, 3, 6, 9, 12]);
+    const { code, text } = await flatsparse('run', configPath, '--resume', join(runDir, 'checkpoints', 'step-00000006'), '--quiet');
+    expect(code, text).toBe(0);
+    expect(await estimates(runDir)).toEqual(await estimates(full.runDir));
   });
 });

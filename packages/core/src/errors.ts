@@ -341,9 +341,12 @@ export class RunFileError extends FlatsparseError {
   readonly operation: string;
   /** The system error code (ENOSPC, EROFS, EACCES, ENOTDIR, ...), when there is one. */
   readonly systemCode: string | undefined;
+  /** What is wrong, without the path (for re-raising under another path). */
+  readonly reason: string;
   constructor(path: string, operation: string, what: string, details: ErrorDetails & { readonly systemCode?: string } = {}) {
     super('E_CHECKPOINT', `Cannot ${operation} '${path}': ${what}`, details);
     this.path = path;
+    this.reason = what;
     this.operation = operation;
     this.systemCode = details.systemCode;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { RunFileError } from '../errors.js';
 import { fileSystemError } from './fs-errors.js';
 
 /**
@@ -46,6 +47,10 @@ export async function writeDirAtomic(path: string, fill: (tmpDir: string) => Pro
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    // A file that failed inside the temporary directory is named where it was to be: inside `path`.
+    if (err instanceof RunFileError && (err.path === tmp || err.path.startsWith(tmp + sep))) {
+      throw new RunFileError(join(path, relative(tmp, err.path)), err.operation, err.reason, { fix: err.fix, cause: err.cause, ...(err.systemCode === undefined ? {} : { systemCode: err.systemCode }) });
+    }
     throw fileSystemError(err, path, 'write');
   }
 }

@@ -113,7 +113,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
       spec.onWarning?.(warning);
     };
     for (const w of trainSettingWarnings(spec.train, dataset)) warn(w);
-    const growth = new LossGrowthWatch();
+    const growth = new LossGrowthWatch(Math.log(dataset.classes));
     for (const r of dir?.all() ?? []) growth.observe(r);
     let lastFlush = 0;
     estimators = spec.estimators?.length ? new EstimatorRunner(model, dataset, host.contributions, spec.estimators, { ...spec.flatness, seed: spec.flatness?.seed ?? seed }) : undefined;
@@ -142,6 +142,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
           if (grew) {
             warn(grew);
             dir?.setRunInfo('lossGrowth', growth.flag);
+            dir?.setFact('loss growth', `${grew.message.split(':')[0]} (step ${record.step})`);
           }
           if (!dir) return;
           dir.add(record);

@@ -24,8 +24,8 @@ const PSEUDO: Readonly<Record<number, string>> = {
   0x42494e4d: 'binfmt_misc',
   0x19800202: 'mqueue',
 };
-/** Below this much free space a run cannot write even its first checkpoint of a tiny model. */
-const MIN_FREE = 1 << 20;
+/** Below this much free space a disk counts as full: a run could not write even its records. */
+const MIN_FREE = 64 << 10;
 
 /** The path itself if it exists, else its nearest existing ancestor, with what it is. */
 async function nearestExisting(path: string): Promise<{ path: string; isDirectory: boolean }> {
@@ -63,7 +63,7 @@ export async function checkOutputDir(dir: string): Promise<void> {
   try {
     await access(found.path, constants.W_OK);
   } catch (err) {
-    throw fileSystemError(err, dir, found.path === target ? 'write into the run directory' : `create the run directory in '${found.path}'`);
+    throw fileSystemError(err, dir, found.path === target ? 'write into the run directory' : 'create the run directory');
   }
   if (fs !== undefined && fs.bavail * fs.bsize < MIN_FREE) {
     throw new RunFileError(dir, 'write the run directory', `the disk holding '${found.path}' is full (${fs.bavail * fs.bsize} bytes free, ENOSPC).`, { fix: `free disk space, or ${other}`, systemCode: 'ENOSPC' });
