@@ -61,9 +61,12 @@ function pick(s: Schema, value: unknown): Schema | undefined {
   return tagged ?? options.find((o) => o._zod.def.type === 'object');
 }
 
-/** A short description of what a schema accepts: 'a number >= 0', "one of 'a', 'b'", 'an object { kind, lr?, ... }'. */
-export function describeSchema(schema: z.ZodType | Schema, depth = 0): string {
-  const outer = schema as Schema;
+/** A short description of what a schema accepts: 'a number >= 0', "one of 'a', 'b'", 'an object { kind, lr?, ... }' (its `.describe()` text when it has one). */
+export function describeSchema(schema: z.ZodType): string {
+  return describe(schema as unknown as Schema, 0);
+}
+
+function describe(outer: Schema, depth: number): string {
   if (outer.description) return outer.description;
   const s = unwrap(outer);
   if (s.description) return s.description;
@@ -90,19 +93,19 @@ export function describeSchema(schema: z.ZodType | Schema, depth = 0): string {
     case 'enum':
       return `one of ${Object.values(def.entries ?? {}).map((v) => `'${v}'`).join(', ')}`;
     case 'array':
-      return depth > 1 ? 'a list' : `a list of ${describeSchema(def.element!, depth + 1)}`;
+      return depth > 1 ? 'a list' : `a list of ${describe(def.element!, depth + 1)}`;
     case 'tuple':
-      return `[${(def.items ?? []).map((i) => describeSchema(i, depth + 1)).join(', ')}]`;
+      return `[${(def.items ?? []).map((i) => describe(i, depth + 1)).join(', ')}]`;
     case 'record':
       return 'an object of named values';
     case 'union':
-      return (def.options ?? []).map((o) => describeSchema(o, depth + 1)).join(', or ');
+      return (def.options ?? []).map((o) => describe(o, depth + 1)).join(', or ');
     case 'object': {
       if (depth > 1) return 'an object';
       const keys = Object.entries(def.shape ?? {}).map(([k, v]) => {
         const optional = ['optional', 'default', 'prefault'].includes(v._zod.def.type);
         const inner = unwrap(v)._zod.def;
-        return inner.type === 'literal' ? `${k}: ${describeSchema(v, depth + 1)}` : `${k}${optional ? '?' : ''}`;
+        return inner.type === 'literal' ? `${k}: ${describe(v, depth + 1)}` : `${k}${optional ? '?' : ''}`;
       });
       const open = def.catchall !== undefined && def.catchall._zod.def.type !== 'never';
       return `an object { ${[...keys, ...(open ? ['...'] : [])].join(', ')} }`;
@@ -153,13 +156,13 @@ export function explainIssue(root: z.ZodType, issue: z.core.$ZodIssue, received:
       return { message: `unknown ${tagged.discriminator} ${JSON.stringify(received)}`, ...(values.length ? found : {}) };
     }
     const at = schemaAt(root as unknown as Schema, issue.path, value);
-    const expected = at !== undefined && at._zod.def.type === 'union' ? describeSchema(at) : undefined;
+    const expected = at !== undefined && at._zod.def.type === 'union' ? describe(at, 0) : undefined;
     return { message: `${JSON.stringify(received)} matches none of the accepted forms`, ...(expected === undefined ? {} : { expected }), ...(hint === undefined ? {} : { hint }) };
   }
   if (issue.code === 'invalid_value') return { message: `${JSON.stringify(received)} is not a valid value`, ...names(issue.values) };
   if (issue.code === 'invalid_type') {
     const at = schemaAt(root as unknown as Schema, issue.path, value);
-    const expected = at === undefined ? `a ${issue.expected}` : describeSchema(at);
+    const expected = at === undefined ? `a ${issue.expected}` : describe(at, 0);
     const got = received === undefined ? 'nothing (the key is missing)' : Array.isArray(received) ? 'a list' : received === null ? 'null' : `a ${typeof received}`;
     return { message: `expected ${expected}, received ${got}`, expected, ...(hint === undefined ? {} : { hint }) };
   }
