@@ -77,8 +77,14 @@ describe('a run directory has one owner and one history', () => {
     expect(refused.text).toMatch(pattern);
     expect(refused.text).toMatch(/Nothing was written.*--allow-changed/);
     expect(await snapshot(runDir)).toEqual(before);
-    if ('d' in change) return; // another width cannot load the checkpoint's weights, allowed or not
     const allowed = await flatsparse('run', changed, '--resume', runDir, '--allow-changed', '--quiet');
+    if ('d' in change) {
+      // Another width cannot load the checkpoint's weights, allowed or not: found from the header, before writing.
+      expect(allowed.code).toBe(2);
+      expect(allowed.text).toMatch(/\[E_CHECKPOINT\] Checkpoint '.*step-00000006\/model\.safetensors': holds '.*' with shape \[.*8.*\], but this model's is .*Nothing was written/);
+      expect(await snapshot(runDir)).toEqual(before);
+      return;
+    }
     expect(allowed.code, allowed.text).toBe(0);
     const resumes = (await runJson(runDir)).resumes as { changed?: { key: string }[] }[];
     expect(resumes[0]!.changed!.map((c) => c.key)).toEqual([Object.keys(change)[0] === 'batchSize' ? 'train.batchSize' : 'seed']);

@@ -65,9 +65,9 @@ export function readHeader(bytes: Uint8Array, source: string, fileLength = bytes
 
 /**
  * Checks a safetensors file's header against its size without reading its tensors (for checks before
- * any work starts); throws E_CHECKPOINT naming the file.
+ * any work starts) and returns its entries; throws E_CHECKPOINT naming the file.
  */
-export async function checkSafetensorsFile(path: string): Promise<void> {
+export async function checkSafetensorsFile(path: string): Promise<HeaderEntry[]> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -81,7 +81,7 @@ export async function checkSafetensorsFile(path: string): Promise<void> {
     const headerLength = prefix.length < 8 ? 0 : Number(prefix.readBigUInt64LE(0));
     const bytes = new Uint8Array(8 + Math.min(headerLength, Math.max(0, size - 8)));
     await handle.read(bytes, 0, bytes.length, 0);
-    readHeader(bytes, path, size);
+    return readHeader(bytes, path, size).entries;
   } finally {
     await handle.close();
   }

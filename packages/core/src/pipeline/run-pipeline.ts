@@ -8,6 +8,7 @@ import type { TrainableModel } from '../model.js';
 import { loadWeightsInto, saveModel } from '../models/index.js';
 import { applyRunDirectoryPlan, planRunDirectory, type RunDirectoryPlan } from '../report/run-dir-plan.js';
 import { RunDirectory } from '../report/run-directory.js';
+import { checkCheckpointFits } from '../train/checkpoint-files.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
 import { checkTrainSettings, trainSettingWarnings } from './check-train-settings.js';
 import { composePipeline, type PipelineParts } from './compose-pipeline.js';
@@ -104,6 +105,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
     const { host } = run;
     const identity = runIdentity({ plugins: spec.plugins, activation: spec.activation, seed, batchSize: spec.train.batchSize }, resolved, dataset);
     const changes = plan?.mode === 'resume' ? compareIdentity(plan.previous?.identity, identity, plan.runDir, spec.allowChanged ?? false) : [];
+    if (plan?.checkpoint !== undefined) await checkCheckpointFits(plan.checkpoint, model);
     if (spec.initWeights !== undefined && resumeFrom === undefined) await loadWeightsInto(model, spec.initWeights);
     spec.onStart?.({ backend: run.backend, model, dataset, skipped: run.skippedBackends });
     const dir = plan === undefined ? undefined : await openRunDirectory(spec, plan, facts(spec, dataset, run.backend, seed, resolved.config), identity, changes);

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CheckpointError } from '../errors.js';
 import { checkSafetensorsFile } from '../io/safetensors-header.js';
+import type { ModelView } from '../model.js';
 import { listNames } from '../report/run-files.js';
 import { checkpointsDir, readCheckpointState, resolveCheckpointDir } from './checkpoint.js';
 
@@ -42,6 +44,24 @@ export async function checkCheckpoint(path: string): Promise<CheckpointSummary> 
   const records = count(state.history.records);
   const flatness = count(state.history.flatness);
   return { step: state.step, ...(records === undefined ? {} : { records }), ...(flatness === undefined ? {} : { flatness }) };
+}
+
+/**
+ * Checks, from the header alone, that a checkpoint holds every parameter of `model` (before plugins add
+ * theirs in 'modelBuilt') with its shape, so that a resume of another model fails before any file is
+ * touched. E_CHECKPOINT naming the file and the first parameter that does not fit.
+ */
+export async function checkCheckpointFits(dir: string, model: ModelView): Promise<void> {
+  const file = join(dir, 'model.safetensors');
+  const stored = new Map((await checkSafetensorsFile(file)).map((e) => [e.name, e.shape]));
+  const fix = 'resume with the model configuration the run was started with (or start a new run with --out or --overwrite). Nothing was written.';
+  for (const [name, v] of model.params) {
+    const shape = stored.get(name);
+    if (shape === undefined) throw new CheckpointError(file, `has no parameter '${name}', which this model has.`, { expected: 'the parameters of the model that wrote it', fix });
+    if (shape.length !== v.shape.length || shape.some((d, i) => d !== v.shape[i])) {
+      throw new CheckpointError(file, `holds '${name}' with shape ${JSON.stringify(shape)}, but this model's is ${JSON.stringify(v.shape)}.`, { received: shape, expected: `shape ${JSON.stringify(v.shape)}`, fix });
+    }
+  }
 }
 
 /** What a checkpoint says about the history before it: steps, and records and estimates written (older checkpoints lack the counts). */
