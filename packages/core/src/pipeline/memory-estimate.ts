@@ -57,9 +57,18 @@ export function estimateMemory(model: ResolvedModel, batchSize: number): MemoryE
   return { parameters, largest: { name, elements }, parameterBytes, activationBytes, totalBytes: parameterBytes + activationBytes };
 }
 
+/** This machine's memory; unknown (infinite) where Node's os module is not there (a browser bundle). */
+function hostMemory(): number {
+  try {
+    return totalmem();
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 /** The memory a backend can give a run: this machine's memory, and at most 4 GiB for WebAssembly. */
 export function memoryLimit(backend: Pick<BackendInfo, 'name' | 'tfjsName'>): { readonly bytes: number; readonly what: string } {
-  const host = totalmem();
+  const host = hostMemory();
   if (backend.tfjsName === 'wasm' && WASM_HEAP < host) return { bytes: WASM_HEAP, what: `the 4 GiB a WebAssembly backend can address ('${backend.name}')` };
   return { bytes: host, what: `this machine's memory (backend '${backend.name}')` };
 }
