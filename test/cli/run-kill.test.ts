@@ -11,7 +11,7 @@ import { cleanup, configFile, history, tempDir, tinyConfig } from './run-dir-fix
 // the same checkpoints. The moments are random; the seed is printed with any failure.
 const KILLS = Number(process.env.FLATSPARSE_KILLS ?? 20);
 const SEED = Number(process.env.FLATSPARSE_KILL_SEED ?? Date.now() % 1_000_000);
-const CONFIG = tinyConfig({ steps: 90, checkpointEvery: 3, train: ', keepCheckpoints: 2', extra: '' }).replace('evalEvery: 4', 'evalEvery: 10');
+const CONFIG = tinyConfig({ steps: 60, checkpointEvery: 3, train: ', keepCheckpoints: 2', extra: 'backend: wasm' }).replace('evalEvery: 4', 'evalEvery: 10');
 
 /** mulberry32: a seeded uniform generator in [0, 1). */
 function uniform(seed: number): () => number {
