@@ -116,7 +116,15 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
     };
     for (const w of trainSettingWarnings(spec.train, dataset)) warn(w);
     const growth = new LossGrowthWatch(Math.log(dataset.classes));
-    for (const r of dir?.all() ?? []) growth.observe(r);
+    const flagGrowth = (message: string, step: number) => {
+      dir?.setRunInfo('lossGrowth', growth.flag);
+      dir?.setFact('loss growth', `${message.split(':')[0]} (step ${step})`);
+    };
+    // The history a resume keeps: a flag it raised stays (its warning is in warnings.json already).
+    for (const r of dir?.all() ?? []) {
+      const grew = growth.observe(r);
+      if (grew) flagGrowth(grew.message, r.step);
+    }
     let lastFlush = 0;
     estimators = spec.estimators?.length ? new EstimatorRunner(model, dataset, host.contributions, spec.estimators, { ...spec.flatness, seed: spec.flatness?.seed ?? seed }) : undefined;
     const trainer = new Trainer({
@@ -143,8 +151,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
           const grew = growth.observe(record);
           if (grew) {
             warn(grew);
-            dir?.setRunInfo('lossGrowth', growth.flag);
-            dir?.setFact('loss growth', `${grew.message.split(':')[0]} (step ${record.step})`);
+            flagGrowth(grew.message, record.step);
           }
           if (!dir) return;
           dir.add(record);
@@ -190,8 +197,6 @@ async function openRunDirectory(spec: PipelineSpec, plan: RunDirectoryPlan, runF
   const resumes = Array.isArray(plan.previous?.resumes) ? [...(plan.previous.resumes as unknown[])] : [];
   if (plan.mode === 'resume') {
     await dir.continueFrom(plan.step, plan.history);
-    const growth = plan.previous?.lossGrowth as { step?: number } | undefined;
-    if (growth !== undefined && typeof growth.step === 'number' && growth.step < plan.step) dir.setRunInfo('lossGrowth', growth);
     resumes.push({ fromStep: plan.step, ...(plan.checkpoint === undefined ? {} : { checkpoint: plan.checkpoint }), time: new Date().toISOString(), droppedCheckpoints: plan.later.length, ...(changes.length ? { changed: changes } : {}) });
     dir.setRunInfo('resumes', resumes);
   }
