@@ -6,7 +6,7 @@ const PREFIX = '\0flatsparse-node-stub:';
 const NAMES = [
   'access', 'basename', 'createRequire', 'dirname', 'existsSync', 'fileURLToPath', 'isAbsolute', 'join', 'mkdir', 'mkdirSync', 'mkdtemp',
   'mkdtempSync', 'open', 'pathToFileURL', 'randomBytes', 'readFile', 'readFileSync', 'readdir', 'realpathSync', 'register', 'relative',
-  'rename', 'resolve', 'rm', 'stat', 'statSync', 'tmpdir', 'writeFile', 'writeFileSync',
+  'rename', 'resolve', 'rm', 'stat', 'statSync', 'statfs', 'tmpdir', 'totalmem', 'writeFile', 'writeFileSync',
 ];
 
 /**
@@ -23,7 +23,7 @@ export function nodeStubs(): Plugin {
       if (!id.startsWith(PREFIX)) return undefined;
       const name = id.slice(PREFIX.length);
       const fail = `() => { throw new Error('${name} is not available in the browser demo (no files are written there)'); }`;
-      return `${NAMES.map((n) => `export const ${n} = ${fail};`).join('\n')}\nexport const sep = '/';\nexport default {};`;
+      return `${NAMES.map((n) => `export const ${n} = ${fail};`).join('\n')}\nexport const sep = '/';\nexport const constants = { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };\nexport default {};`;
     },
   };
 }

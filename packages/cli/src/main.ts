@@ -20,8 +20,10 @@ Commands:
   demo [--steps n] [--backend name] [--out dir]
                            the main job: a small ViT on MNIST on the default backend, with a table of
                            loss, accuracy and sparsities and an HTML report
-  run <config.yaml|json> [--backend name] [--out dir] [--steps n] [--resume checkpoint-or-run-dir] [--quiet]
-                           train the pipeline a config file describes (examples in configs/)
+  run <config.yaml|json> [--backend name] [--out dir] [--steps n] [--resume run-dir-or-checkpoint] [--overwrite] [--allow-changed] [--quiet]
+                           train the pipeline a config file describes (examples in configs/). A directory
+                           holding a run is only written to continue it (--resume, in place, from its newest
+                           or a named checkpoint) or to replace it (--overwrite); Ctrl-C stops with a checkpoint
   reproduce [--quick] [--recipe authors|short] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--arms a,b] [--ramp steps|fraction] [--out dir] [--backend name] [--fresh]
                            vanilla ReLU vs each of the paper's methods vs all three, several seeds,
                            with a report judging the paper's claims (--quick: a minute or two);
@@ -48,6 +50,8 @@ const RUN_OPTIONS = {
   out: { type: 'string' },
   steps: { type: 'string' },
   resume: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  'allow-changed': { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -172,8 +176,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-function overrides(values: { backend?: string; out?: string; steps?: string; resume?: string; quiet?: boolean }): RunOverrides {
-  return { backend: values.backend, out: values.out, steps: values.steps === undefined ? undefined : integer('--steps', values.steps), resume: values.resume, quiet: values.quiet };
+function overrides(values: { backend?: string; out?: string; steps?: string; resume?: string; overwrite?: boolean; 'allow-changed'?: boolean; quiet?: boolean }): RunOverrides {
+  return {
+    backend: values.backend,
+    out: values.out,
+    steps: values.steps === undefined ? undefined : integer('--steps', values.steps),
+    resume: values.resume,
+    overwrite: values.overwrite,
+    allowChanged: values['allow-changed'],
+    quiet: values.quiet,
+  };
 }
 
 function seedOf(text: string): number {

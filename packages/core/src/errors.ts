@@ -329,6 +329,29 @@ export class CheckpointError extends FlatsparseError {
   }
 }
 
+/**
+ * A file or directory of a run could not be read or written because of the file system: permissions, a
+ * read-only or full disk, a file where a directory is needed. Names the path, the operation and the
+ * system error (`systemCode`, for example 'ENOSPC'). Its code is E_CHECKPOINT, the code of every failure
+ * to write or read what a run keeps on disk.
+ */
+export class RunFileError extends FlatsparseError {
+  readonly path: string;
+  /** What was attempted ('write', 'create the directory', 'read', ...). */
+  readonly operation: string;
+  /** The system error code (ENOSPC, EROFS, EACCES, ENOTDIR, ...), when there is one. */
+  readonly systemCode: string | undefined;
+  /** What is wrong, without the path (for re-raising under another path). */
+  readonly reason: string;
+  constructor(path: string, operation: string, what: string, details: ErrorDetails & { readonly systemCode?: string } = {}) {
+    super('E_CHECKPOINT', `Cannot ${operation} '${path}': ${what}`, details);
+    this.path = path;
+    this.reason = what;
+    this.operation = operation;
+    this.systemCode = details.systemCode;
+  }
+}
+
 /** A model configuration is inconsistent (for example d not divisible by heads). */
 export class ModelConfigError extends FlatsparseError {
   constructor(what: string, details: ErrorDetails = {}) {

@@ -1,4 +1,4 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError, explainIssue } from '@flatsparse/core';
 import type { z } from 'zod';
 
 /** Joins a key path for messages: a prefix such as 'data', then the zod path with '.' between keys. */
@@ -23,9 +23,11 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, pre
     });
   }
   const received = issue.path.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
-  throw new ConfigError(joinPath(prefix, issue.path), `${issue.message}.`, {
+  const explained = explainIssue(schema, issue, received, value);
+  throw new ConfigError(joinPath(prefix, issue.path), `${explained.message}.`, {
     received: describeReceived(received),
-    fix,
+    ...(explained.expected === undefined ? {} : { expected: explained.expected }),
+    fix: explained.hint === undefined ? fix : `${explained.hint} ${fix}`,
   });
 }
 

@@ -1,4 +1,4 @@
-import { PluginInvalidError } from '@flatsparse/core';
+import { explainIssue, PluginInvalidError } from '@flatsparse/core';
 import type { z } from 'zod';
 
 /**
@@ -20,7 +20,8 @@ export function parseOptions<S extends z.ZodType>(plugin: string, schema: S, opt
   }
   const received = issue.path.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined), options);
   const where = path ? `option '${path}'` : 'options';
-  throw new PluginInvalidError(plugin, `${where}: ${issue.message}.`, {
+  const explained = explainIssue(schema, issue, received, options ?? {});
+  throw new PluginInvalidError(plugin, `${where}: ${explained.message}${explained.expected === undefined ? '' : ` (accepted: ${explained.expected})`}.${explained.hint === undefined ? '' : ` Hint: ${explained.hint}`}`, {
     received,
     expected,
     fix: `change ${where} to match ${expected} (see the card of '${plugin}' in @flatsparse/plugins).`,

@@ -24,7 +24,8 @@ export async function demoCommand(io: Io, overrides: RunOverrides): Promise<numb
   for (const arm of DEMO_ARMS) {
     const config = parseConfig({ ...arm.apply(base), name: `demo-${arm.name}` });
     const runDir = `${out}/${arm.name}`;
-    const result = await runConfig(io, config, { ...overrides, out: runDir }, `[${arm.name}] `);
+    // The demo owns its default directory and replaces its earlier runs there; an --out of the user's keeps the usual rules.
+    const result = await runConfig(io, config, { ...overrides, out: runDir, overwrite: overrides.overwrite ?? (overrides.out === undefined && overrides.resume === undefined) }, `[${arm.name}] `);
     rows.push({ arm: `${arm.name} (${arm.description})`, train: result.summary.finalTrain, heldOut: result.summary.finalHeldOut });
     dirs.push(`${runDir}/report.html`);
   }

@@ -1,4 +1,4 @@
-import { ConfigError, estimateCheckpoints, listCheckpoints, renderFlatnessReport, writeFileAtomic, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
+import { ConfigError, estimateCheckpoints, listCheckpoints, renderFlatnessReport, writeFileAtomic, type BackendInfo, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultBackends } from '../backends.js';
@@ -31,7 +31,8 @@ export const DEFAULT_CHECKPOINT_ESTIMATORS = ['hessian-trace', 'hessian-eigenval
  * `flatsparse flatness <run-dir>`: runs flatness estimators on the run's saved checkpoints (same fixed
  * batch, same seed for every checkpoint), prints a table, and writes `flatness-checkpoints.jsonl` and
  * `flatness-checkpoints.html` (the estimates over steps next to the run's sparsity curves) into the
- * run directory, atomically.
+ * run directory, atomically. Every checkpoint is checked before the first estimate; when an estimate
+ * fails, the estimates of the checkpoints that finished are written before the error is raised.
  */
 export async function flatnessCommand(io: Io, runDir: string, options: FlatnessCommandOptions): Promise<number> {
   const config = await loadConfigFile(join(runDir, 'config.json'));
@@ -42,26 +43,45 @@ export async function flatnessCommand(io: Io, runDir: string, options: FlatnessC
   const names = spec.estimators ?? [];
   if (names.length === 0) throw new ConfigError('--estimators', 'no estimator to run.', { fix: `pass --estimators ${DEFAULT_CHECKPOINT_ESTIMATORS.join(',')}` });
   io.err(`${config.name}: ${checkpoints.length} checkpoint(s), estimators ${names.map((e) => e.name).join(', ')}`);
-  const { records, backend } = await estimateCheckpoints(spec, {
-    checkpoints,
-    estimators: names,
-    batch: spec.flatness,
-    onCheckpoint: (dir, got) => io.err(`  ${dir}: ${got.map((r) => `${r.estimator} ${Math.round(r.cost.wallMs)} ms`).join(', ')}`),
-  });
+  const done: FlatnessRecord[] = [];
+  let backend: BackendInfo | undefined;
+  try {
+    ({ backend } = await estimateCheckpoints(spec, {
+      checkpoints,
+      estimators: names,
+      batch: spec.flatness,
+      onCheckpoint: (dir, got) => {
+        done.push(...got);
+        io.err(`  ${dir}: ${got.map((r) => `${r.estimator} ${Math.round(r.cost.wallMs)} ms`).join(', ')}`);
+      },
+    }));
+  } catch (err) {
+    // Keep what was computed before the failure: the estimates of the checkpoints that finished.
+    if (done.length > 0) {
+      await writeResults(runDir, config.name, done, checkpoints.length, spec.flatness?.seed ?? spec.seed ?? 0, undefined);
+      io.err(`flatsparse flatness: kept the estimates of the ${new Set(done.map((r) => r.step)).size} checkpoint(s) that finished in ${join(runDir, 'flatness-checkpoints.jsonl')}.`);
+    }
+    throw err;
+  }
+  await writeResults(runDir, config.name, done, checkpoints.length, spec.flatness?.seed ?? spec.seed ?? 0, backend);
+  io.out(formatTable(['step', 'estimator', 'figures', 'passes (fwd/bwd)', 'ms'], done.map(row)));
+  io.out(`\nwritten: ${join(runDir, 'flatness-checkpoints.html')} and flatness-checkpoints.jsonl`);
+  return 0;
+}
+
+/** Writes flatness-checkpoints.jsonl and .html (atomically) with the estimates there are. */
+async function writeResults(runDir: string, name: string, records: readonly FlatnessRecord[], checkpoints: number, seed: number, backend: BackendInfo | undefined): Promise<void> {
   const runRecords = await readRunRecords(runDir);
-  await writeFileAtomic(join(runDir, 'flatness-checkpoints.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : ''));
+  await writeFileAtomic(join(runDir, 'flatness-checkpoints.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   await writeFileAtomic(
     join(runDir, 'flatness-checkpoints.html'),
     renderFlatnessReport({
-      title: `${config.name}: flatness of saved checkpoints`,
-      facts: { run: resolve(runDir), backend: `${backend.name} (${backend.detail})`, checkpoints: checkpoints.length, seed: spec.flatness?.seed ?? spec.seed ?? 0 },
+      title: `${name}: flatness of saved checkpoints`,
+      facts: { run: resolve(runDir), backend: backend === undefined ? 'stopped by an error (partial results)' : `${backend.name} (${backend.detail})`, checkpoints, seed },
       flatness: records,
       records: runRecords,
     }),
   );
-  io.out(formatTable(['step', 'estimator', 'figures', 'passes (fwd/bwd)', 'ms'], records.map(row)));
-  io.out(`\nwritten: ${join(runDir, 'flatness-checkpoints.html')} and flatness-checkpoints.jsonl`);
-  return 0;
 }
 
 function row(r: FlatnessRecord): string[] {

@@ -1,4 +1,5 @@
 import { ConfigError, writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
@@ -65,7 +66,7 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
         const runDir = join(out, task.name, slug(arm.name), `seed-${seed}`);
         steps = options.steps ?? config.train.steps;
         const reused = options.fresh ? undefined : await completedRecords(runDir, steps);
-        const records = reused ?? (await runConfig(io, config, { out: runDir, steps: options.steps, quiet: true })).records;
+        const records = reused ?? (await runConfig(io, config, { out: runDir, steps: options.steps, quiet: true, ...(await reuseOf(runDir, options.fresh)) })).records;
         seedResults.push({ seed, records, runDir });
         const held = [...records].reverse().find((r) => r.split === 'heldOut');
         io.out(`${task.name} | ${arm.name.padEnd(17)} | seed ${seed}${reused ? ' (reused)' : ''} | held-out ${task.quality === 'accuracy' ? `acc ${((held?.accuracy ?? Number.NaN) * 100).toFixed(1)}%` : `loss ${(held?.loss ?? Number.NaN).toFixed(4)}`} | inference act. sparsity ${((held?.figures['activationSparsity.value']?.mean ?? Number.NaN) * 100).toFixed(1)}%`);
@@ -103,6 +104,18 @@ function rampsFor(ramp: number | undefined, steps: number): Ramps | undefined {
   if (ramp === undefined) return undefined;
   const length = Math.max(1, Math.round(ramp < 1 ? ramp * steps : ramp));
   return { mixSteps: length, upliftSteps: length };
+}
+
+/**
+ * What to do with a run already in `runDir` that cannot be reused: resume it when it is unfinished
+ * (interrupted, or killed while running), replace it otherwise (--fresh, a failed run, another budget).
+ */
+async function reuseOf(runDir: string, fresh: boolean | undefined): Promise<{ resume?: string; overwrite?: boolean }> {
+  if (fresh) return { overwrite: true };
+  const text = await readFile(join(runDir, 'run.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return existsSync(join(runDir, 'config.json')) ? { resume: runDir } : { overwrite: true };
+  const status = (JSON.parse(text) as { status?: string }).status;
+  return status === 'interrupted' || status === 'running' ? { resume: runDir } : { overwrite: true };
 }
 
 function slug(name: string): string {

@@ -66,7 +66,9 @@ const trainSchema = z
   .object({
     steps: positiveInt,
     batchSize: positiveInt.default(32),
-    lr: z.union([z.number().nonnegative(), z.object({ kind: z.string() }).catchall(z.unknown())]).default(1e-3),
+    lr: z
+      .union([z.number().nonnegative(), z.object({ kind: z.string() }).catchall(z.unknown()).describe("a schedule { kind: 'constant' | 'linearWarmup' | 'cosine' | 'inverseSqrt', lr, warmupSteps, ... }")])
+      .default(1e-3),
     optimizer: optimizerSchema.default({}),
     clipNorm: z.number().positive().optional(),
     labelSmoothing: z.number().min(0).lt(1).default(0),

@@ -4,6 +4,7 @@ import type { BackendInfo } from '../backend.js';
 import { CheckpointError } from '../errors.js';
 import { composePipeline, type PipelineParts } from '../pipeline/compose-pipeline.js';
 import { checkpointsDir, readCheckpoint, restoreParams } from '../train/checkpoint.js';
+import { checkCheckpoint } from '../train/checkpoint-files.js';
 import { EstimatorRunner, type EstimatorSchedule, type FlatnessBatchSettings, type FlatnessRecord } from './estimator-runner.js';
 
 /** What `estimateCheckpoints` evaluates. */
@@ -31,11 +32,13 @@ export async function listCheckpoints(runDir: string): Promise<string[]> {
 }
 
 /**
- * Runs flatness estimators on saved checkpoints: composes the pipeline once (plugins add their
+ * Runs flatness estimators on saved checkpoints: checks every checkpoint first (state.json, the
+ * safetensors headers and byte ranges; E_CHECKPOINT before any work), composes the pipeline once (plugins add their
  * parameters in 'modelBuilt', as in training), then for each checkpoint restores its parameters and
  * runs every estimator on the same fixed batch with the same seed, so that the figures are comparable.
  */
 export async function estimateCheckpoints(parts: PipelineParts, options: CheckpointEstimateOptions): Promise<{ records: FlatnessRecord[]; backend: BackendInfo }> {
+  for (const dir of options.checkpoints) await checkCheckpoint(dir);
   const composed = await composePipeline(parts);
   const { run, model, dataset } = composed;
   const runner = new EstimatorRunner(model, dataset, run.host.contributions, options.estimators, { ...options.batch, seed: options.batch?.seed ?? parts.seed ?? 0 });

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
+import { checkSafetensorsFile } from './safetensors-header.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type StoredTensor } from './safetensors.js';
 
 const sample = new Map<string, StoredTensor>([
@@ -44,5 +45,38 @@ describe('safetensors', () => {
     bad[9] = 0x7b;
     bad[8] = 0x21;
     expect(() => decodeSafetensors(bad)).toThrow(/not JSON/);
+  });
+
+  it('checks every byte range before reading: a file 4 bytes short, one with trailing bytes, offsets out of range', async () => {
+    const bytes = encodeSafetensors(sample);
+    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'w')).toThrow(/\[E_CHECKPOINT\] Checkpoint 'w': is truncated: 'b\.weight' ends at data byte 40, but the file holds only 36 bytes/);
+    const padded = new Uint8Array(bytes.length + 8);
+    padded.set(bytes);
+    expect(() => decodeSafetensors(padded, 'w')).toThrow(/has 8 bytes after its last tensor/);
+    const header = (h: object) => {
+      let json = JSON.stringify(h);
+      json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
+      const head = new TextEncoder().encode(json);
+      const out = new Uint8Array(8 + head.length + 16);
+      new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+      out.set(head, 8);
+      return out;
+    };
+    expect(() => decodeSafetensors(header({ a: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }), 'w')).toThrow(/is truncated/);
+    expect(() => decodeSafetensors(header({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }), 'w')).toThrow(/overlap or leave a gap/);
+    expect(() => decodeSafetensors(header({ a: { dtype: 'F32', shape: 'x', data_offsets: [0, 16] } }), 'w')).toThrow(/malformed header entry 'a'/);
+    expect(() => decodeSafetensors(header([1, 2]), 'w')).toThrow(/not a JSON object/);
+  });
+
+  it('checks a file on disk from its header and size alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fs-st-'));
+    const bytes = encodeSafetensors(sample);
+    await writeFile(join(dir, 'ok.safetensors'), bytes);
+    await writeFile(join(dir, 'short.safetensors'), bytes.subarray(0, bytes.length - 4));
+    await writeFile(join(dir, 'tiny.safetensors'), bytes.subarray(0, 3));
+    expect((await checkSafetensorsFile(join(dir, 'ok.safetensors'))).map((e) => [e.name, e.start, e.end])).toEqual([['a.ids', 0, 16], ['b.weight', 16, 40]]);
+    await expect(checkSafetensorsFile(join(dir, 'short.safetensors'))).rejects.toThrow(/short\.safetensors': is truncated/);
+    await expect(checkSafetensorsFile(join(dir, 'tiny.safetensors'))).rejects.toThrow(/too short/);
+    await expect(checkSafetensorsFile(join(dir, 'missing.safetensors'))).rejects.toThrow(/could not be read/);
   });
 });

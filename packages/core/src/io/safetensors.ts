@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CheckpointError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readHeader } from './safetensors-header.js';
 
 /** A named array as stored in a safetensors file. */
 export interface StoredTensor {
@@ -40,29 +41,19 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StoredTensor>, me
   return out;
 }
 
-/** Decodes a safetensors buffer (F32 and I32 only); `source` names it in errors. */
+/**
+ * Decodes a safetensors buffer (F32 and I32 only); `source` names it in errors. The whole header is
+ * checked before any tensor is read: it must be a JSON object of `{ dtype, shape, data_offsets }`
+ * entries whose byte ranges lie inside the file, match their shapes, and together cover the data
+ * exactly (a truncated or padded file is refused with E_CHECKPOINT, never read past its end).
+ */
 export function decodeSafetensors(bytes: Uint8Array, source = 'buffer'): { tensors: Map<string, StoredTensor>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new CheckpointError(source, 'is too short to be a safetensors file.', { received: `${bytes.length} bytes`, fix: 'the file is truncated or not a safetensors file; use another checkpoint.' });
-  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) throw new CheckpointError(source, 'has a header longer than the file.', { received: headerLength, fix: 'the file is truncated; use another checkpoint.' });
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  } catch (err) {
-    throw new CheckpointError(source, 'has a header that is not JSON.', { cause: err, fix: 'the file is corrupt; use another checkpoint.' });
-  }
-  const metadata = (header.__metadata__ ?? {}) as unknown as Record<string, string>;
-  const base = 8 + headerLength;
+  const { entries, metadata, base } = readHeader(bytes, source);
   const tensors = new Map<string, StoredTensor>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const [start, end] = entry.data_offsets;
+  for (const { name, dtype, shape, start, end } of entries) {
     const raw = bytes.slice(base + start, base + end);
-    if (entry.dtype === 'F32') tensors.set(name, { dtype: 'F32', shape: entry.shape, data: new Float32Array(raw.buffer, 0, (end - start) / 4) });
-    else if (entry.dtype === 'I32') tensors.set(name, { dtype: 'I32', shape: entry.shape, data: new Int32Array(raw.buffer, 0, (end - start) / 4) });
-    else throw new CheckpointError(source, `holds '${name}' with dtype ${entry.dtype}.`, { expected: 'F32 or I32', fix: 'convert the file to float32/int32 (for example with safetensors in Python).' });
-    const count = entry.shape.reduce((a, b) => a * b, 1);
-    if (count * 4 !== end - start) throw new CheckpointError(source, `'${name}' has shape ${JSON.stringify(entry.shape)} but ${end - start} bytes.`, { fix: 'the file is corrupt; use another checkpoint.' });
+    const data = dtype === 'F32' ? new Float32Array(raw.buffer, 0, (end - start) / 4) : new Int32Array(raw.buffer, 0, (end - start) / 4);
+    tensors.set(name, { dtype, shape, data } as StoredTensor);
   }
   return { tensors, metadata };
 }

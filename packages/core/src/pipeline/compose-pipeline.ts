@@ -7,6 +7,7 @@ import type { Plugin } from '../plugin.js';
 import { validatePlugins } from '../plugin-validation.js';
 import type { NamedMetric } from '../train/index.js';
 import { buildModel, resolveModel, type ModelSpec, type ResolvedModel } from './build-model.js';
+import { checkModelFits } from './memory-estimate.js';
 
 /** What a pipeline is made of, before training settings. */
 export interface PipelineParts {
@@ -19,6 +20,8 @@ export interface PipelineParts {
   readonly model: ModelSpec;
   readonly activation: string;
   readonly metrics?: readonly string[];
+  /** Examples per step, for the memory estimate that refuses a model which cannot fit (default 1). */
+  readonly batchSize?: number;
 }
 
 /** A composed pipeline: the run (backend, plugins), the data, the model and the metrics. */
@@ -35,7 +38,8 @@ export interface ComposedPipeline {
 /**
  * Composes a pipeline, checking everything that needs no backend first (plugins, the activation and
  * metric names, the data, the model config against the data), then selecting and initialising the
- * backend and building the model. 'modelBuilt' is not emitted here: the trainer (or the caller) does.
+ * backend, checking that the model fits its memory (E_MODEL_CONFIG with the estimate and the limit),
+ * and building the model. 'modelBuilt' is not emitted here: the trainer (or the caller) does.
  */
 export async function composePipeline(parts: PipelineParts): Promise<ComposedPipeline> {
   const contributions = collectContributions(validatePlugins(parts.plugins, parts.pluginSources));
@@ -49,6 +53,7 @@ export async function composePipeline(parts: PipelineParts): Promise<ComposedPip
     const { host } = run;
     const activation = host.contributions.activations.get(parts.activation).value;
     const metrics = (parts.metrics ?? []).map((name) => ({ name, metric: host.contributions.metrics.get(name).value }));
+    checkModelFits(resolved, parts.batchSize ?? 1, run.backend);
     const model = buildModel(resolved, activation, seed);
     return {
       run,

@@ -1,4 +1,5 @@
 import type { BackendInfo } from '../backend.js';
+import { checkSafetensorsFile } from '../io/safetensors-header.js';
 import { loadWeightsInto } from '../models/index.js';
 import { evaluate, type EvaluationResult } from '../train/index.js';
 import { composePipeline, type PipelineParts } from './compose-pipeline.js';
@@ -16,11 +17,13 @@ export interface EvaluateOptions {
 }
 
 /**
- * Evaluates saved weights in evaluation mode: composes the pipeline (so plugins add their parameters
+ * Evaluates saved weights in evaluation mode: checks the weights file (header and byte ranges, E_CHECKPOINT)
+ * before any work starts, composes the pipeline (so plugins add their parameters
  * and transforms in 'modelBuilt', exactly as in training), loads the weights, and measures loss,
  * accuracy and the forward-only metrics on the split.
  */
 export async function evaluatePipeline(parts: PipelineParts, options: EvaluateOptions): Promise<EvaluationResult & { backend: BackendInfo; split: string }> {
+  await checkSafetensorsFile(options.weights);
   const composed = await composePipeline(parts);
   try {
     const { run, model, dataset, metrics } = composed;

@@ -3,3 +3,4 @@ export { buildModel, resolveModel, type ModelSpec, type ResolvedModel } from './
 export { composePipeline, type ComposedPipeline, type PipelineParts } from './compose-pipeline.js';
 export { evaluatePipeline, type EvaluateOptions } from './evaluate-pipeline.js';
 export { runPipeline, type PipelineResult, type PipelineSpec, type TrainSettings } from './run-pipeline.js';
+export { estimateMemory, type MemoryEstimate } from './memory-estimate.js';

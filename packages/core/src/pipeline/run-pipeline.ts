@@ -1,12 +1,18 @@
 import type { BackendInfo } from '../backend.js';
 import type { Dataset } from '../dataset.js';
+import { ConfigError } from '../errors.js';
 import { describeFailure, type RunWarning } from '../faults/fault-records.js';
+import { LossGrowthWatch } from '../faults/loss-growth.js';
 import { EstimatorRunner, type EstimatorSchedule, type FlatnessBatchSettings, type FlatnessRecord } from '../flatness/estimator-runner.js';
 import type { TrainableModel } from '../model.js';
 import { loadWeightsInto, saveModel } from '../models/index.js';
+import { applyRunDirectoryPlan, planRunDirectory, type RunDirectoryPlan } from '../report/run-dir-plan.js';
 import { RunDirectory } from '../report/run-directory.js';
+import { checkCheckpointFits } from '../train/checkpoint-files.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
+import { checkTrainSettings, trainSettingWarnings } from './check-train-settings.js';
 import { composePipeline, type PipelineParts } from './compose-pipeline.js';
+import { compareIdentity, runIdentity, type IdentityChange } from './run-identity.js';
 
 /**
  * Trainer settings a pipeline passes through (everything but what the pipeline wires itself), including
@@ -22,8 +28,20 @@ export interface PipelineSpec extends PipelineParts {
   readonly train: TrainSettings;
   /** Run directory (config, metrics.jsonl/csv, report.html, checkpoints); none: nothing is written. */
   readonly runDir?: string;
-  /** Continue from a checkpoint (or a run directory's latest). */
+  /**
+   * Continue a run: with `runDir`, the run directory itself (its published checkpoint; none yet: from
+   * step 0) or one of its checkpoints, continued in place (later checkpoints and history are dropped);
+   * without `runDir`, any checkpoint (nothing is written).
+   */
   readonly resumeFrom?: string;
+  /** `runDir` may hold an earlier run: its files are removed (once every check passed) before the new run writes. */
+  readonly overwrite?: boolean;
+  /** A resume may change the model, activation, plugins, data, seed or batch size; run.json records the change. */
+  readonly allowChanged?: boolean;
+  /** How to continue this run (for example its command line), shown in run.json and the report when it is interrupted or fails. */
+  readonly resumeCommand?: string;
+  /** Called once the run directory is prepared (before the first step), with what was decided and what was removed. */
+  readonly onRunDirectory?: (info: RunDirectoryPlan & { readonly removed: readonly string[] }) => void;
   /** The resolved config, stored as config.json and shown in the report. */
   readonly config?: unknown;
   /** Called with every record (progress display). */
@@ -32,7 +50,7 @@ export interface PipelineSpec extends PipelineParts {
   readonly onWarning?: (warning: RunWarning) => void;
   /** Called once the backend and model are ready, before the first step. */
   readonly onStart?: (info: { backend: BackendInfo; model: TrainableModel; dataset: Dataset; skipped: readonly { name: string; reason: string; fix?: string }[] }) => void;
-  /** Stops after the current step. */
+  /** Stops after the current step (a checkpoint is written when there is a runDir; the run is marked interrupted). */
   readonly signal?: AbortSignal;
   /** Writes the trained model here (safetensors, atomic) when training completes. */
   readonly saveModelTo?: string;
@@ -59,26 +77,54 @@ export interface PipelineResult {
 }
 
 /**
- * Runs a pipeline: loads the data, composes the run (plugins validated, backend selected and
- * initialised), builds the model with the chosen activation, trains with the chosen metrics, and
- * writes the run directory. When training fails (a plugin fault, a non-finite step), the run
+ * Runs a pipeline: checks the trainer settings and the run directory (a directory holding a run is
+ * written only to resume or overwrite it), loads the data, composes the run (plugins validated, backend
+ * selected and initialised, the model's memory checked), compares a resume with the run it continues,
+ * then prepares the run directory, trains and writes it. Its run.json has the run's identity, status
+ * and resumes. When training fails (a plugin fault, a non-finite step), the run
  * directory gets `failure.json` (code, plugin, event, step, message, steps completed, last checkpoint)
  * and a report showing it; checkpoints written before stay, to resume from. Warnings go to
  * `warnings.json` and `onWarning`. The model and the run are disposed whatever happens.
  */
 export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
-  const composed = await composePipeline(spec);
+  checkTrainSettings(spec.train);
+  const plan = spec.runDir === undefined ? undefined : await planRunDirectory({ runDir: spec.runDir, resumeFrom: spec.resumeFrom, overwrite: spec.overwrite });
+  if (plan?.mode === 'resume' && plan.step > spec.train.steps) {
+    throw new ConfigError('train.steps', `is ${spec.train.steps}, but the checkpoint resumed (${plan.checkpoint}) is already at step ${plan.step}.`, {
+      received: spec.train.steps,
+      expected: `at least ${plan.step}`,
+      fix: `resume from an earlier checkpoint (--resume ${plan.runDir}/checkpoints/step-XXXXXXXX), or train more steps (--steps).`,
+    });
+  }
+  const resumeFrom = plan === undefined ? spec.resumeFrom : plan.checkpoint;
+  const composed = await composePipeline({ ...spec, batchSize: spec.train.batchSize });
   const { run, dataset, resolved, model, metrics } = composed;
   const seed = spec.seed ?? 0;
   let estimators: EstimatorRunner | undefined;
   try {
     const { host } = run;
-    if (spec.initWeights !== undefined && spec.resumeFrom === undefined) await loadWeightsInto(model, spec.initWeights);
+    const identity = runIdentity({ plugins: spec.plugins, activation: spec.activation, seed, batchSize: spec.train.batchSize }, resolved, dataset);
+    const changes = plan?.mode === 'resume' ? compareIdentity(plan.previous?.identity, identity, plan.runDir, spec.allowChanged ?? false) : [];
+    if (plan?.checkpoint !== undefined) await checkCheckpointFits(plan.checkpoint, model);
+    if (spec.initWeights !== undefined && resumeFrom === undefined) await loadWeightsInto(model, spec.initWeights);
     spec.onStart?.({ backend: run.backend, model, dataset, skipped: run.skippedBackends });
-    const dir = spec.runDir === undefined ? undefined : new RunDirectory(spec.runDir, { title: spec.name ?? 'flatsparse run', config: spec.config, facts: facts(spec, dataset, run.backend, seed, resolved.config) });
-    if (spec.resumeFrom !== undefined) await dir?.loadExisting();
-    await dir?.init();
+    const dir = plan === undefined ? undefined : await openRunDirectory(spec, plan, facts(spec, dataset, run.backend, seed, resolved.config), identity, changes);
     const records: TrainerRecord[] = [];
+    const warn = (warning: RunWarning) => {
+      dir?.warn(warning);
+      spec.onWarning?.(warning);
+    };
+    for (const w of trainSettingWarnings(spec.train, dataset)) warn(w);
+    const growth = new LossGrowthWatch(Math.log(dataset.classes));
+    const flagGrowth = (message: string, step: number) => {
+      dir?.setRunInfo('lossGrowth', growth.flag);
+      dir?.setFact('loss growth', `${message.split(':')[0]} (step ${step})`);
+    };
+    // The history a resume keeps: a flag it raised stays (its warning is in warnings.json already).
+    for (const r of dir?.all() ?? []) {
+      const grew = growth.observe(r);
+      if (grew) flagGrowth(grew.message, r.step);
+    }
     let lastFlush = 0;
     estimators = spec.estimators?.length ? new EstimatorRunner(model, dataset, host.contributions, spec.estimators, { ...spec.flatness, seed: spec.flatness?.seed ?? seed }) : undefined;
     const trainer = new Trainer({
@@ -89,7 +135,7 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
       metrics,
       seed,
       runDir: spec.runDir,
-      resumeFrom: spec.resumeFrom,
+      resumeFrom,
       signal: spec.signal,
       estimators,
       onFlatness: async (got) => {
@@ -97,14 +143,16 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
         dir?.addFlatness(got);
         await dir?.flush();
       },
-      onWarning: (warning) => {
-        dir?.warn(warning);
-        spec.onWarning?.(warning);
-      },
+      onWarning: warn,
       sink: {
         write: async (record) => {
           records.push(record);
           spec.onRecord?.(record);
+          const grew = growth.observe(record);
+          if (grew) {
+            warn(grew);
+            flagGrowth(grew.message, record.step);
+          }
           if (!dir) return;
           dir.add(record);
           if (record.split === 'heldOut' || record.wallMs - lastFlush > 2000) {
@@ -112,6 +160,8 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
             await dir.flush();
           }
         },
+        // Before every checkpoint: the history on disk must reach the checkpoint's step.
+        flush: async () => dir?.flush(),
       },
     });
     let summary: TrainSummary;
@@ -119,17 +169,40 @@ export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
       summary = await trainer.run();
     } catch (err) {
       // The training error is what the caller needs: a failure to record it must not replace it.
+      if (spec.resumeCommand !== undefined) dir?.setRunInfo('resume', spec.resumeCommand);
       await dir?.fail(describeFailure(err, trainer.progress)).catch(() => undefined);
       throw err;
     } finally {
-      await dir?.flush();
+      await dir?.flush().catch(() => undefined);
     }
     if (spec.saveModelTo !== undefined && !summary.stoppedEarly) await saveModel(model, spec.saveModelTo);
+    const status = summary.stoppedEarly ? 'interrupted' : 'completed';
+    await dir?.setStatus({ state: status, completedSteps: summary.steps, ...(status === 'interrupted' && spec.resumeCommand !== undefined ? { resume: spec.resumeCommand } : {}) });
     return { summary, backend: run.backend, records, runDir: spec.runDir };
   } finally {
     estimators?.dispose();
     await composed.dispose();
   }
+}
+
+/**
+ * Carries out the run directory plan (removals for an overwrite, dropped checkpoints for a resume),
+ * keeps the history before the resumed checkpoint, records identity and resumes in run.json, and writes
+ * config.json and run.json.
+ */
+async function openRunDirectory(spec: PipelineSpec, plan: RunDirectoryPlan, runFacts: Record<string, string | number | boolean>, identity: object, changes: readonly IdentityChange[]): Promise<RunDirectory> {
+  const removed = await applyRunDirectoryPlan(plan);
+  spec.onRunDirectory?.({ ...plan, removed });
+  const dir = new RunDirectory(plan.runDir, { title: spec.name ?? 'flatsparse run', config: spec.config, facts: runFacts });
+  const resumes = Array.isArray(plan.previous?.resumes) ? [...(plan.previous.resumes as unknown[])] : [];
+  if (plan.mode === 'resume') {
+    await dir.continueFrom(plan.step, plan.history);
+    resumes.push({ fromStep: plan.step, ...(plan.checkpoint === undefined ? {} : { checkpoint: plan.checkpoint }), time: new Date().toISOString(), droppedCheckpoints: plan.later.length, ...(changes.length ? { changed: changes } : {}) });
+    dir.setRunInfo('resumes', resumes);
+  }
+  dir.setRunInfo('identity', identity);
+  await dir.init();
+  return dir;
 }
 
 function facts(spec: PipelineSpec, dataset: Dataset, backend: BackendInfo, seed: number, modelConfig: object): Record<string, string | number | boolean> {

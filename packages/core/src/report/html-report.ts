@@ -3,6 +3,7 @@ import type { FlatnessRecord } from '../flatness/estimator-runner.js';
 import { flatnessSection } from '../flatness/flatness-report.js';
 import { esc, lineChart, type ChartSeries } from './svg-chart.js';
 import type { RunRecord } from './run-record.js';
+import type { RunStatus } from './run-status.js';
 
 /** What a report shows besides the records. */
 export interface ReportInput {
@@ -18,6 +19,8 @@ export interface ReportInput {
   readonly failure?: RunFailure;
   /** Scheduled flatness estimates, drawn over steps next to the sparsity curves. */
   readonly flatness?: readonly FlatnessRecord[];
+  /** Where the run stands; the values are "final" only once it completed (default: completed). */
+  readonly status?: RunStatus;
 }
 
 const FLATNESS = /(^|\.)(asK|asV|c0|c2|ratio)$/;
@@ -51,9 +54,9 @@ export function renderReport(input: ReportInput): string {
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}.failure{border:2px solid #c00;background:#fff0f0;padding:8px 12px;margin:8px 0 16px}pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}</style>
 </head><body>
 <h1>${esc(input.title)}</h1>
-${failureSection(input.failure)}<table>${facts}</table>
+${failureSection(input.failure)}${statusSection(input.status)}<table>${facts}</table>
 ${warningsSection(input.warnings ?? [])}
-<h2>Final values</h2>
+<h2>${valuesHeading(input.status, last(train)?.step ?? last(held)?.step)}</h2>
 <table><tr><th>figure</th><th>train</th><th>inference (held-out)</th></tr>
 <tr><td>loss</td><td>${fmt(last(train)?.loss)}</td><td>${fmt(last(held)?.loss)}</td></tr>
 <tr><td>accuracy</td><td></td><td>${fmt(last(held)?.accuracy)}</td></tr>${finalRows}</table>
@@ -83,6 +86,22 @@ function failureSection(f: RunFailure | undefined): string {
   const where = [f.plugin && `plugin '${f.plugin}'`, f.event && `in '${f.event}'`, f.step !== undefined && `at step ${f.step}`].filter(Boolean).join(' ');
   const resume = f.lastCheckpoint === undefined ? 'No checkpoint was written before the failure.' : `Last checkpoint: ${f.lastCheckpoint} (resume from it).`;
   return `<div class="failure"><h2>Run failed: ${esc(f.code)}${where ? ` (${esc(where)})` : ''}</h2><p>${esc(f.message)}</p><p>Stopped after ${f.completedSteps} step(s). ${esc(resume)}</p></div>\n`;
+}
+
+/** A banner for a run that has not completed: interrupted (with how to resume) or still running (or killed). */
+function statusSection(status: RunStatus | undefined): string {
+  if (status === undefined || status.state === 'completed' || status.state === 'failed') return '';
+  const steps = status.completedSteps === undefined ? '' : ` after ${status.completedSteps} step(s)`;
+  const resume = status.resume === undefined ? '' : `<p>Resume: <code>${esc(status.resume)}</code></p>`;
+  if (status.state === 'interrupted') return `<div class="failure"><h2>Run interrupted${esc(steps)}</h2><p>A checkpoint was written when it stopped; the values below are not final.</p>${resume}</div>\n`;
+  return `<div class="failure"><h2>Run in progress (or killed)</h2><p>The values below are the latest written, not final.</p>${resume}</div>\n`;
+}
+
+function valuesHeading(status: RunStatus | undefined, step: number | undefined): string {
+  const state = status?.state ?? 'completed';
+  if (state === 'completed') return 'Final values';
+  const at = step === undefined ? '' : ` at step ${step}`;
+  return state === 'interrupted' ? `Values${at} (run interrupted, not final)` : state === 'failed' ? `Values${at} (run failed, not final)` : `Latest values${at} (run not finished)`;
 }
 
 function warningsSection(warnings: readonly RunWarning[]): string {

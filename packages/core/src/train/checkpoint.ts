@@ -76,6 +76,14 @@ export interface LoadedCheckpoint {
 /** Reads a checkpoint directory, or the one `<dir>/checkpoints/latest` points to when given a run directory. */
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const dir = await resolveCheckpointDir(path);
+  const state = await readCheckpointState(dir);
+  const model = (await loadSafetensors(join(dir, 'model.safetensors'))).tensors;
+  const optimizer = (await loadSafetensors(join(dir, 'optimizer.safetensors'))).tensors;
+  return { dir, state, model, optimizer };
+}
+
+/** Reads and validates a checkpoint directory's state.json (E_CHECKPOINT naming the file). */
+export async function readCheckpointState(dir: string): Promise<CheckpointState> {
   const statePath = join(dir, 'state.json');
   let raw: unknown;
   try {
@@ -91,9 +99,7 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
       fix: 'resume from a checkpoint written by this version of flatsparse.',
     });
   }
-  const model = (await loadSafetensors(join(dir, 'model.safetensors'))).tensors;
-  const optimizer = (await loadSafetensors(join(dir, 'optimizer.safetensors'))).tensors;
-  return { dir, state: parsed.data, model, optimizer };
+  return parsed.data;
 }
 
 /** Assigns stored values to every parameter; names and shapes must match exactly both ways. */
@@ -121,7 +127,8 @@ export async function pruneCheckpoints(runDir: string, keep: number): Promise<vo
   for (const name of names.slice(0, Math.max(0, names.length - keep))) await rm(join(checkpointsDir(runDir), name), { recursive: true, force: true });
 }
 
-async function resolveCheckpointDir(path: string): Promise<string> {
+/** A checkpoint directory itself, or the one `<path>/checkpoints/latest` names when `path` is a run directory. */
+export async function resolveCheckpointDir(path: string): Promise<string> {
   if (await exists(join(path, 'state.json'))) return path;
   const latest = join(checkpointsDir(path), 'latest');
   if (await exists(latest)) return join(checkpointsDir(path), (await readFile(latest, 'utf8')).trim());

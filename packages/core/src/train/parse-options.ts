@@ -1,9 +1,12 @@
 import type { z } from 'zod';
+import { explainIssue } from '../config-issues.js';
 import { ConfigError } from '../errors.js';
 
 /**
  * Parses user options with a zod schema, or throws a ConfigError whose path names the offending key
- * (prefixed, for example 'trainer.lr.warmupSteps'), with the received value and what was expected.
+ * (prefixed, for example 'trainer.lr.warmupSteps'), with the received value and what was expected: the
+ * accepted forms of a union, the valid names of an enum or a discriminated union (never zod's bare
+ * "Invalid input"; see explainIssue).
  */
 export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, prefix: string, fix: string): z.output<S> {
   const parsed = schema.safeParse(value);
@@ -15,7 +18,12 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, pre
   if (issue.code === 'unrecognized_keys') {
     throw new ConfigError(path, `unknown option '${issue.keys[0] ?? ''}'.`, { received: issue.keys, fix: `remove or rename it. ${fix}` });
   }
-  throw new ConfigError(path, `${issue.message}.`, { received: summarise(received), fix });
+  const explained = explainIssue(schema, issue, received, value);
+  throw new ConfigError(path, `${explained.message}.`, {
+    received: summarise(received),
+    ...(explained.expected === undefined ? {} : { expected: explained.expected }),
+    fix: explained.hint === undefined ? fix : `${explained.hint} ${fix}`,
+  });
 }
 
 /** Big typed arrays and objects holding tensors are summarised instead of printed. */

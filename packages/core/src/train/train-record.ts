@@ -24,6 +24,8 @@ export interface TrainerRecord {
 /** Receives every record (a JSONL file writer, a progress printer, an array in tests). */
 export interface RecordSink {
   write(record: TrainerRecord): void | Promise<void>;
+  /** Called before every checkpoint is written: persist what was written so far, so no checkpoint is newer than the history on disk. */
+  flush?(): void | Promise<void>;
 }
 
 /**

@@ -64,6 +64,9 @@ export class Trainer {
   private lastCheckpoint: string | undefined;
   private checkpointStep = -1;
   private readonly written: string[] = [];
+  /** Records and flatness estimates handed on so far (saved in checkpoints: a resume keeps exactly those before it). */
+  private recordCount = 0;
+  private flatnessCount = 0;
   private started = 0;
   private used = false;
 
@@ -108,6 +111,10 @@ export class Trainer {
         this.lastTrain = resumed.state.history.lastTrain as TrainerRecord | undefined;
         this.lastHeldOut = resumed.state.history.lastHeldOut as TrainerRecord | undefined;
         this.lastCheckpoint = resumed.dir;
+        this.checkpointStep = resumed.state.step;
+        const count = (v: unknown) => (typeof v === 'number' ? v : 0);
+        this.recordCount = count(resumed.state.history.records);
+        this.flatnessCount = count(resumed.state.history.flatness);
       }
       const faults = this.metricFaults;
       const context: StepContext = {
@@ -125,6 +132,9 @@ export class Trainer {
       let dirty = false;
       if (!resumed && this.completed < this.o.steps) await this.estimate({ start: true, last: false, checkpoint: false });
       for (let step = this.completed; step < this.o.steps; step++) {
+        // A step may never leave the microtask queue (wasm read-backs resolve at once): with a signal, yield
+        // to the event loop once per step so that an abort (SIGINT, SIGTERM) is seen before the next step.
+        if (this.o.signal !== undefined) await new Promise((resolve) => setImmediate(resolve));
         if (this.o.signal?.aborted) {
           stopped = true;
           break;
@@ -151,13 +161,15 @@ export class Trainer {
           tf.dispose([batch.inputs, batch.targets]);
         }
         if (evalNow) await this.evaluate(step);
-        if (checkpointNow) await this.checkpoint();
+        // Estimates due at a checkpoint are taken before it is written: a checkpoint covers everything up to its step.
         await this.estimate({ last, checkpoint: checkpointNow });
+        if (checkpointNow) await this.checkpoint();
       }
       if (stopped && dirty) await this.checkFinite();
       if (stopped && this.completed > 0) {
+        // A stopped run (an interrupt) always leaves a checkpoint to resume from, taken before the closing evaluation.
+        if (this.o.runDir !== undefined && this.checkpointStep !== this.completed) await this.checkpoint();
         if (this.lastHeldOut?.step !== this.completed - 1) await this.evaluate(this.completed - 1);
-        if (this.o.runDir !== undefined && this.o.checkpointEvery !== undefined && this.checkpointStep !== this.completed) await this.checkpoint();
       }
     } catch (err) {
       await host.emit('end', { step: this.completed, reason: 'failed', error: err }).catch(() => undefined);
@@ -206,6 +218,7 @@ export class Trainer {
     const figures = this.metricFaults.checkFigures(step, read);
     const record: TrainerRecord = { step, split: 'train', loss: values.get('loss')![0]!, lr, figures, lossTerms, wallMs: this.wallMs() };
     this.lastTrain = record;
+    this.recordCount++;
     await this.o.sink?.write(record);
   }
 
@@ -220,6 +233,7 @@ export class Trainer {
     if (due.length === 0) return;
     if (!when.start) await this.checkFinite();
     const records = await runner.run(this.completed, due);
+    this.flatnessCount += records.length;
     await this.o.onFlatness?.(records);
   }
 
@@ -262,6 +276,7 @@ export class Trainer {
     const checked = this.metricFaults.checkFigures(step, result.figures);
     const record: TrainerRecord = { step, split: 'heldOut', loss: result.loss, accuracy: result.accuracy, lr: this.schedule(step), figures: checked, lossTerms: {}, wallMs: this.wallMs() };
     this.lastHeldOut = record;
+    this.recordCount++;
     await this.o.sink?.write(record);
     const figures: Record<string, number> = { loss: result.loss, accuracy: result.accuracy };
     for (const [name, f] of Object.entries(checked)) {
@@ -271,9 +286,10 @@ export class Trainer {
     await this.o.host.emit('evaluation', { step, split: 'heldOut', figures });
   }
 
-  /** Writes a checkpoint of the state after `completed` steps and prunes old ones. */
+  /** Writes a checkpoint of the state after `completed` steps (after the sink persisted the history) and prunes old ones. */
   private async checkpoint(): Promise<void> {
     const runDir = this.o.runDir!;
+    await this.o.sink?.flush?.();
     const optimizer = await this.optimizer.exportState();
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
@@ -282,7 +298,7 @@ export class Trainer {
       rng: this.rng.state(),
       sampler: { ...this.sampler.state(), rng: [...this.sampler.state().rng] },
       plugins: savePluginStates(this.o.host.plugins, this.completed),
-      history: { lastTrain: this.lastTrain, lastHeldOut: this.lastHeldOut },
+      history: { lastTrain: this.lastTrain, lastHeldOut: this.lastHeldOut, records: this.recordCount, flatness: this.flatnessCount },
       modelKind: this.o.model.kind,
     };
     const dir = await writeCheckpoint(runDir, { params: this.o.model.params, optimizer: optimizer.tensors, state });

@@ -1,0 +1,105 @@
+import { totalmem } from 'node:os';
+import type { BackendInfo } from '../backend.js';
+import { ModelConfigError } from '../errors.js';
+import type { ResolvedModel } from './build-model.js';
+
+/** What training a model needs in memory, estimated from its config (float32 everywhere). */
+export interface MemoryEstimate {
+  /** Parameters of the model (plugin-added ones excluded). */
+  readonly parameters: number;
+  /** The largest parameter tensor, by elements. */
+  readonly largest: { readonly name: string; readonly elements: number };
+  /** Parameters, their gradients and AdamW's two moments: 16 bytes per parameter. */
+  readonly parameterBytes: number;
+  /** Activations the gradient tape keeps for one batch, and their gradients. */
+  readonly activationBytes: number;
+  /** The sum of both. */
+  readonly totalBytes: number;
+}
+
+/** Elements of the largest typed array a parameter is initialised in (V8's limit). */
+const MAX_TYPED_ARRAY = 2 ** 32 - 1;
+/** The most memory tfjs-backend-wasm can grow to (32-bit WebAssembly memory). */
+const WASM_HEAP = 4294901760;
+
+/**
+ * Estimates the memory of training `model` with `batchSize` examples per step: the parameters from the
+ * same shapes the models create, and per block the activations the tape keeps (LayerNorm outputs,
+ * q/k/v, two T x T attention maps per head, the MLP's pre- and post-activations, residuals), doubled
+ * for their gradients. An estimate: kernels' scratch memory is not counted.
+ */
+export function estimateMemory(model: ResolvedModel, batchSize: number): MemoryEstimate {
+  const { d, depth, heads, mlpWidth: n } = model.config;
+  const shapes: [string, number][] = [];
+  let tokens: number;
+  let outputs: number;
+  if (model.kind === 'vit') {
+    const { imageSize, patch, channels, classes } = model.config;
+    tokens = 1 + (imageSize[0] / patch) * (imageSize[1] / patch);
+    outputs = classes;
+    shapes.push(['embed.patch.weight', patch * patch * channels * d], ['embed.patch.bias', d], ['embed.cls', d], ['embed.pos', tokens * d], ['head.weight', d * classes], ['head.bias', classes]);
+  } else {
+    const { vocab, seqLen, tiedHead } = model.config;
+    tokens = seqLen;
+    outputs = seqLen * vocab;
+    shapes.push(['embed.token', vocab * d], ['embed.pos', seqLen * d]);
+    if (!tiedHead) shapes.push(['head.weight', d * vocab]);
+  }
+  const block: [string, number][] = [['attn.qkv.weight', 3 * d * d], ['attn.qkv.bias', 3 * d], ['attn.out.weight', d * d], ['attn.out.bias', d], ['ln1', 2 * d], ['ln2', 2 * d], ['mlp.key.weight', d * n], ['mlp.key.bias', n], ['mlp.value.weight', n * d], ['mlp.value.bias', d]];
+  for (let b = 0; b < depth; b++) for (const [name, size] of block) shapes.push([`blocks.${b}.${name}`, size]);
+  shapes.push(['final_ln', 2 * d]);
+  const parameters = shapes.reduce((sum, [, size]) => sum + size, 0);
+  const [name, elements] = shapes.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const perBlock = batchSize * tokens * (8 * d + 3 * n) + 2 * batchSize * heads * tokens * tokens;
+  const activations = depth * perBlock + batchSize * tokens * d + 2 * batchSize * outputs;
+  const parameterBytes = 16 * parameters;
+  const activationBytes = 2 * 4 * activations;
+  return { parameters, largest: { name, elements }, parameterBytes, activationBytes, totalBytes: parameterBytes + activationBytes };
+}
+
+/** This machine's memory; unknown (infinite) where Node's os module is not there (a browser bundle). */
+function hostMemory(): number {
+  try {
+    return totalmem();
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** The memory a backend can give a run: this machine's memory, and at most 4 GiB for WebAssembly. */
+export function memoryLimit(backend: Pick<BackendInfo, 'name' | 'tfjsName'>): { readonly bytes: number; readonly what: string } {
+  const host = hostMemory();
+  if (backend.tfjsName === 'wasm' && WASM_HEAP < host) return { bytes: WASM_HEAP, what: `the 4 GiB a WebAssembly backend can address ('${backend.name}')` };
+  return { bytes: host, what: `this machine's memory (backend '${backend.name}')` };
+}
+
+/**
+ * Refuses a model that cannot be trained here, before any parameter is allocated: a parameter tensor
+ * larger than a typed array can hold, or an estimate above the backend's memory. E_MODEL_CONFIG with the
+ * estimate, the limit and what to shrink.
+ */
+export function checkModelFits(model: ResolvedModel, batchSize: number, backend: Pick<BackendInfo, 'name' | 'tfjsName'>): MemoryEstimate {
+  const estimate = estimateMemory(model, batchSize);
+  const { d, depth, mlpWidth } = model.config;
+  const fix = `shrink the model (model.d ${d}, model.depth ${depth}, model.mlpWidth ${mlpWidth}) or train.batchSize (${batchSize}), or use a backend with more memory (--backend cuda).`;
+  if (estimate.largest.elements > MAX_TYPED_ARRAY) {
+    throw new ModelConfigError(`parameter '${estimate.largest.name}' would have ${estimate.largest.elements.toExponential(2)} elements, more than the ${MAX_TYPED_ARRAY.toExponential(2)} a typed array holds (the model has ${estimate.parameters.toExponential(2)} parameters, about ${gib(estimate.totalBytes)} to train).`, {
+      received: `model.d ${d}`,
+      expected: `at most ${MAX_TYPED_ARRAY} elements per parameter tensor`,
+      fix,
+    });
+  }
+  const limit = memoryLimit(backend);
+  if (estimate.totalBytes > limit.bytes) {
+    throw new ModelConfigError(`training needs about ${gib(estimate.totalBytes)} (${gib(estimate.parameterBytes)} for ${estimate.parameters.toExponential(2)} parameters with their gradients and AdamW moments, ${gib(estimate.activationBytes)} for the activations of a batch of ${batchSize}), more than ${gib(limit.bytes)}, ${limit.what}.`, {
+      received: gib(estimate.totalBytes),
+      expected: `at most ${gib(limit.bytes)}`,
+      fix,
+    });
+  }
+  return estimate;
+}
+
+function gib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
