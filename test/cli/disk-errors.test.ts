@@ -70,7 +70,7 @@ describe('file and disk failures are coded errors with the path and a fix', () =
     await writeFile(file, 'keep me');
     const onFile = await flatsparse('run', config, '--out', file, '--quiet');
     expect(onFile.code).toBe(2);
-    expect(onFile.text).toContain(`[E_CHECKPOINT] Cannot use the run directory '${file}': it is a file, not a directory.`);
+    expect(onFile.text).toContain(`[E_RUN_FILE] Cannot use the run directory '${file}': it is a file, not a directory.`);
     const under = await flatsparse('run', config, '--out', join(file, 'run'), '--quiet');
     expect(under.code).toBe(2);
     expect(under.text).toContain(`'${file}' is a file, so no directory can be made under it (ENOTDIR)`);
@@ -97,10 +97,10 @@ describe('file and disk failures are coded errors with the path and a fix', () =
     const ro = (await smallDisk('ro,size=64k'))!;
     const { code, text } = await flatsparse('run', config, '--out', join(ro, 'run'), '--quiet');
     expect(code).toBe(2);
-    expect(text).toContain(`[E_CHECKPOINT] Cannot create the run directory '${join(ro, 'run')}': the file system is read-only (EROFS). Fix: write to a writable disk`);
+    expect(text).toContain(`[E_RUN_FILE] Cannot create the run directory '${join(ro, 'run')}': the file system is read-only (EROFS). Fix: write to a writable disk`);
   });
 
-  it.skipIf(!mountable)('a full disk: refused before the run when already full; mid-run, E_CHECKPOINT with no half-written file, and the run resumes once there is space', async () => {
+  it.skipIf(!mountable)('a full disk: refused before the run when already full; mid-run, E_RUN_FILE with no half-written file, and the run resumes once there is space', async () => {
     const disk = (await smallDisk('size=2m'))!;
     await writeFile(join(disk, 'filler'), Buffer.alloc(2000 * 1024));
     const full = await flatsparse('run', config, '--out', join(disk, 'run'), '--quiet');
@@ -114,7 +114,7 @@ describe('file and disk failures are coded errors with the path and a fix', () =
     const runDir = join(disk, 'run');
     const failed = await flatsparse('run', big, '--out', runDir, '--quiet');
     expect(failed.code).toBe(2);
-    expect(failed.text).toMatch(/\[E_CHECKPOINT\] Cannot write '.*checkpoints\/step-\d{8}(\/[a-z.]+)?': no space is left on the device \(ENOSPC\)\. .*Fix: free disk space/);
+    expect(failed.text).toMatch(/\[E_RUN_FILE\] Cannot write '.*checkpoints\/step-\d{8}(\/[a-z.]+)?': no space is left on the device \(ENOSPC\)\. .*Fix: free disk space/);
     const left = await files(runDir);
     expect(left.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     for (const f of left.filter((f) => f.endsWith('.safetensors'))) {
@@ -122,7 +122,7 @@ describe('file and disk failures are coded errors with the path and a fix', () =
       expect(() => decodeSafetensors(bytes, f)).not.toThrow();
     }
     for (const line of (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
-    expect(JSON.parse(await readFile(join(runDir, 'failure.json'), 'utf8'))).toMatchObject({ code: 'E_CHECKPOINT' });
+    expect(JSON.parse(await readFile(join(runDir, 'failure.json'), 'utf8'))).toMatchObject({ code: 'E_RUN_FILE' });
 
     await rm(join(disk, 'filler'));
     const resumed = await flatsparse('run', big, '--resume', runDir, '--quiet');

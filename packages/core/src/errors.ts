@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_SHAPE'
   | 'E_DATA'
   | 'E_CHECKPOINT'
+  | 'E_RUN_FILE'
   | 'E_MODEL_CONFIG'
   | 'E_PLUGIN_NOT_FOUND'
   | 'E_PLUGIN_LOAD'
@@ -332,8 +333,9 @@ export class CheckpointError extends FlatsparseError {
 /**
  * A file or directory of a run could not be read or written because of the file system: permissions, a
  * read-only or full disk, a file where a directory is needed. Names the path, the operation and the
- * system error (`systemCode`, for example 'ENOSPC'). Its code is E_CHECKPOINT, the code of every failure
- * to write or read what a run keeps on disk.
+ * system error (`systemCode`, for example 'ENOSPC'). Its code is E_RUN_FILE: a file or directory a run
+ * writes or reads could not be (full or read-only disk, no permission, not a directory, a pseudo file
+ * system); E_CHECKPOINT is a file that was read but is not a valid checkpoint or model.
  */
 export class RunFileError extends FlatsparseError {
   readonly path: string;
@@ -344,7 +346,7 @@ export class RunFileError extends FlatsparseError {
   /** What is wrong, without the path (for re-raising under another path). */
   readonly reason: string;
   constructor(path: string, operation: string, what: string, details: ErrorDetails & { readonly systemCode?: string } = {}) {
-    super('E_CHECKPOINT', `Cannot ${operation} '${path}': ${what}`, details);
+    super('E_RUN_FILE', `Cannot ${operation} '${path}': ${what}`, details);
     this.path = path;
     this.reason = what;
     this.operation = operation;

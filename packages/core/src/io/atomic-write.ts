@@ -9,7 +9,7 @@ import { fileSystemError } from './fs-errors.js';
  * file: the data goes to a temporary file in the same directory, is flushed to disk, then renamed
  * over the target (rename is atomic within a file system). A failure (a full disk, a read-only file
  * system) removes the temporary file, leaves the target as it was and throws RunFileError
- * (E_CHECKPOINT) naming the target and the reason.
+ * (E_RUN_FILE) naming the target and the reason.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

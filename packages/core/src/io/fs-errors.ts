@@ -24,7 +24,7 @@ export function isSystemError(err: unknown): err is NodeJS.ErrnoException & { co
 
 /**
  * The error to raise for a failed file system call on `path`: a system error becomes RunFileError
- * (E_CHECKPOINT) naming the path, the operation, the meaning of the code and a fix; anything else is
+ * (E_RUN_FILE) naming the path, the operation, the meaning of the code and a fix; anything else is
  * returned unchanged (it is not a file system failure).
  */
 export function fileSystemError(err: unknown, path: string, operation: string): unknown {

@@ -44,7 +44,7 @@ async function nearestExisting(path: string): Promise<{ path: string; isDirector
  * Checks, before anything is created, that a run directory can be made and written at `dir`: not a
  * file, not under a file, not in a pseudo file system such as /proc or /sys (where Node's recursive
  * mkdir never returns), writable (not read-only, permission), with free space. RunFileError
- * (E_CHECKPOINT) naming the directory, what is wrong and a fix; nothing is written.
+ * (E_RUN_FILE) naming the directory, what is wrong and a fix; nothing is written.
  */
 export async function checkOutputDir(dir: string): Promise<void> {
   const target = resolve(dir);
