@@ -7,7 +7,7 @@ import { resultsTable } from '../summary-table.js';
 import { runConfig, type RunOverrides } from './run.js';
 
 /** The arms of the demo: the baseline and the paper's three methods together. */
-const DEMO_ARMS = ARMS.filter((a) => a.name === 'vanilla' || a.name === 'sparsified');
+const DEMO_ARMS = ARMS.filter((a) => a.name === 'vanilla' || a.name === 'sparsified output');
 
 /**
  * `flatsparse demo`: the main job. Trains the demo ViT on MNIST on the default backend twice with the

@@ -1,4 +1,5 @@
 import { datasetConfigSchema } from '@flatsparse/data';
+import { augmentSchema } from '@flatsparse/core';
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
@@ -72,6 +73,7 @@ const trainSchema = z
     optimizer: optimizerSchema.default({}),
     clipNorm: z.number().positive().optional(),
     labelSmoothing: z.number().min(0).lt(1).default(0),
+    augment: augmentSchema.optional(),
     evalEvery: positiveInt.optional(),
     evalBatches: z.number().int().nonnegative().optional(),
     evalBatchSize: positiveInt.optional(),

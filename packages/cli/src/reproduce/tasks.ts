@@ -3,10 +3,12 @@ import type { PipelineConfigInput } from '../config/config-schema.js';
 /**
  * How the reproduction trains:
  * - 'authors' (default): the authors' recipe (cdgyp/sparsity, codes/scripts/imagenet1k and T5), scaled
- *   to these models and trained until the vanilla model has converged: Xavier-initialised weights,
- *   AdamW with weight decay on every parameter (LayerNorm scales, biases, embeddings and zeroth biases,
- *   as their ViT runs; their T5 runs exempt biases, and so does the GPT task), label smoothing 0.11 and
- *   a cosine schedule without warm-up for the ViT, gradient clipping 1;
+ *   to these models and trained until the vanilla model has converged (ViT: 97-98 % held-out accuracy;
+ *   GPT: held-out loss on its plateau): Xavier-initialised weights; for the ViT AdamW with weight
+ *   decay 0.3 on every parameter (LayerNorm scales, biases, embeddings and zeroth biases), label
+ *   smoothing 0.11, a cosine schedule without warm-up and random-shift augmentation; for the GPT their
+ *   T5 recipe (weight decay 0.001 on everything but biases, an inverse-square-root schedule after a
+ *   warm-up); gradient clipping 1. docs/reproduction.md gives the sources and the calibration runs;
  * - 'short': the recipe of flatsparse 0.2 (normal(0.02) initialisation, weight decay on matrices only,
  *   no label smoothing, 400 ViT / 200 GPT steps), kept for comparison.
  */
@@ -54,11 +56,16 @@ function vitConfig(seed: number, { quick, recipe }: TaskSettings): PipelineConfi
     data: { source: 'mnist', trainSize: quick ? 1000 : 8000, heldOutSize: quick ? 250 : 2000, seed },
     metrics: REPRODUCTION_METRICS,
     train: {
-      steps: quick ? QUICK.steps : 3000,
+      steps: quick ? QUICK.steps : 4000,
       batchSize: quick ? 32 : 64,
       lr: { kind: 'cosine', lr: 2e-3, warmupSteps: 0 },
-      optimizer: { weightDecay: 0.1, decay: 'all' },
+      // Their ImageNet runs: weight decay 0.3 on every parameter; with it vanilla's MLP LayerNorm scales
+      // sink to about 0.25 here, so M2's bound at 1 is a large intervention.
+      optimizer: { weightDecay: 0.3, decay: 'all' },
       labelSmoothing: 0.11,
+      // Their runs augment heavily (RandAugment, mixup, cutmix); random shifts of up to 2 pixels are what
+      // 28x28 digits allow. Without them the 8000-image MNIST split overfits below 97 % held-out.
+      augment: { shift: 2 },
       clipNorm: 1,
       logEvery: quick ? QUICK.logEvery : 50,
       evalEvery: quick ? QUICK.evalEvery : 500,
@@ -82,10 +89,10 @@ function gptConfig(seed: number, { quick, recipe }: TaskSettings): PipelineConfi
   return {
     ...common,
     model: { ...model, init: 'xavier' },
-    data: { source: 'moby-dick', seqLen: quick ? 32 : 64, trainSize: quick ? 1000 : 40000, heldOutSize: quick ? 128 : 1024, seed },
+    data: { source: 'moby-dick', seqLen: quick ? 32 : 64, trainSize: quick ? 1000 : 16000, heldOutSize: quick ? 128 : 1024, seed },
     metrics: REPRODUCTION_METRICS,
     train: {
-      steps: quick ? QUICK.steps : 2000,
+      steps: quick ? QUICK.steps : 2500,
       batchSize: quick ? 16 : 32,
       // T5's recipe: AdamW with an inverse-square-root schedule after a warm-up, decay on everything but biases.
       lr: { kind: 'inverseSqrt', lr: 3e-3, warmupSteps: quick ? 4 : 200 },

@@ -79,8 +79,11 @@ export class BatchSampler {
   }
 }
 
-/** The batch of these examples of a split: inputs [B, ...inputShape], targets [B, ...targetShape] int32. */
-export function makeBatch(split: DataSplit, indices: readonly number[]): TensorBatch {
+/**
+ * The batch of these examples of a split: inputs [B, ...inputShape], targets [B, ...targetShape] int32.
+ * `transform` may replace the (float) inputs before they become a tensor (training augmentation).
+ */
+export function makeBatch(split: DataSplit, indices: readonly number[], transform?: (inputs: Float32Array, shape: readonly number[]) => Float32Array): TensorBatch {
   const inputSize = product(split.inputShape);
   const targetSize = product(split.targetShape);
   const isInt = split.inputs instanceof Int32Array;
@@ -90,8 +93,10 @@ export function makeBatch(split: DataSplit, indices: readonly number[]): TensorB
     inputs.set(split.inputs.subarray(example * inputSize, (example + 1) * inputSize), row * inputSize);
     targets.set(split.targets.subarray(example * targetSize, (example + 1) * targetSize), row * targetSize);
   });
+  const shape = [indices.length, ...split.inputShape];
+  const values = transform !== undefined && inputs instanceof Float32Array ? transform(inputs, shape) : inputs;
   return {
-    inputs: tf.tensor(inputs, [indices.length, ...split.inputShape], isInt ? 'int32' : 'float32'),
+    inputs: tf.tensor(values, shape, isInt ? 'int32' : 'float32'),
     targets: tf.tensor(targets, [indices.length, ...split.targetShape], 'int32'),
   };
 }

@@ -22,3 +22,4 @@ export { readTogether, type RecordSink, type TrainerRecord } from './train-recor
 export { trainStep, type StepContext, type StepMeasures } from './train-step.js';
 export { Trainer, type TrainProgress, type TrainSummary } from './trainer.js';
 export { parseTrainerOptions, type TrainerOptions } from './trainer-options.js';
+export { augmentSchema, shiftImages, shiftOf, type AugmentOptions } from './augment.js';

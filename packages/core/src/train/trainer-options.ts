@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { augmentSchema, type AugmentOptions } from './augment.js';
 import type { Dataset } from '../dataset.js';
 import type { RunWarning } from '../faults/fault-records.js';
 import type { FaultPolicy } from '../faults/metric-faults.js';
@@ -34,6 +35,8 @@ export interface TrainerOptions {
   readonly clipNorm?: number;
   /** Label smoothing of the training loss, in [0, 1). */
   readonly labelSmoothing?: number;
+  /** Augmentation of training images (random shifts); see AugmentOptions. */
+  readonly augment?: AugmentOptions;
   /** Evaluate every this many steps (and always at the end). */
   readonly evalEvery?: number;
   /** Held-out batches per evaluation (default: the whole held-out split). */
@@ -81,6 +84,7 @@ const optionsSchema = z
     optimizer: z.custom<AdamWOptions>((v) => typeof v === 'object' && v !== null).optional(),
     clipNorm: z.number().positive().finite().optional(),
     labelSmoothing: z.number().min(0).lt(1).default(0),
+    augment: augmentSchema.optional(),
     evalEvery: positiveInt.optional(),
     evalBatches: z.number().int().nonnegative().optional(),
     evalBatchSize: positiveInt.optional(),

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { NonFiniteStepError, PluginNonFiniteError, RunDisposedError } from '../errors.js';
+import { ConfigError, NonFiniteStepError, PluginNonFiniteError, RunDisposedError } from '../errors.js';
 import type { RunWarning } from '../faults/fault-records.js';
 import { MetricFaults } from '../faults/metric-faults.js';
 import { Rng } from '../random.js';
 import type { Schedule } from '../schedule.js';
 import { AdamW } from './adamw.js';
-import { BatchSampler } from './batch-sampler.js';
+import { BatchSampler, makeBatch } from './batch-sampler.js';
+import { shiftImages } from './augment.js';
 import { CHECKPOINT_FORMAT, pruneCheckpoints, readCheckpoint, restoreParams, writeCheckpoint, type CheckpointState } from './checkpoint.js';
 import { registerGradients } from '../gradients.js';
 import { evaluate } from './evaluate.js';
@@ -144,7 +145,7 @@ export class Trainer {
         const evalNow = last || (this.o.evalEvery !== undefined && (step + 1) % this.o.evalEvery === 0);
         const checkpointNow = this.o.runDir !== undefined && this.o.checkpointEvery !== undefined && (last || (step + 1) % this.o.checkpointEvery === 0);
         const lr = this.schedule(step);
-        const batch = this.sampler.next(this.o.batchSize);
+        const batch = this.trainingBatch(step);
         let measures: StepMeasures | undefined;
         try {
           host.emitSync('beforeForward', { step, batch, training: true });
@@ -198,6 +199,18 @@ export class Trainer {
    * Reads a logging step's loss, terms, figures and the non-finite state in one transfer; checks the
    * figures (a NaN or infinite one is a fault of its metric); writes the record.
    */
+  /** The batch of a step: the sampler's next examples, with the images shifted when `augment` asks for it. */
+  private trainingBatch(step: number): ReturnType<BatchSampler['next']> {
+    const augment = this.o.augment;
+    if (augment === undefined || augment.shift === 0) return this.sampler.next(this.o.batchSize);
+    const split = this.o.dataset.train;
+    if (split.inputShape.length !== 3) {
+      throw new ConfigError('train.augment', `shifts apply to images [H, W, C]; this data set's inputs are [${split.inputShape.join(', ')}].`, { received: augment, fix: 'remove train.augment for token data.' });
+    }
+    const indices = this.sampler.nextIndices(this.o.batchSize);
+    return makeBatch(split, indices, (inputs, shape) => shiftImages(inputs, shape as [number, number, number, number], augment, this.o.seed, step));
+  }
+
   private async logTrain(step: number, lr: number, measures: StepMeasures): Promise<void> {
     const named = new Map<string, tf.Tensor>([['loss', measures.loss]]);
     for (const [name, t] of Object.entries(measures.lossTerms)) named.set(`term:${name}`, t);
