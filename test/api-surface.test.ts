@@ -1,11 +1,14 @@
 import { writeFileAtomic } from '@flatsparse/core';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiEntry,
   type ApiReport,
+  API_PACKAGES,
   bumpVersion,
   checkVersionBump,
   classifyApiDiff,
@@ -17,64 +20,113 @@ import {
   NOT_EXPORTED,
   parseApiReport,
   renderApiReport,
-  REPORT_FILE,
   requiredBump,
 } from './support/api-surface.js';
 
-// The public API of @flatsparse/core is recorded in ONE place, packages/core/api-report.md (it replaces the
-// former api-surface.json, which listed only runtime names): every export of every entry point ('.',
-// './testing', './testing/vitest', read from the package's `exports`), types included, with its declaration
-// as a .d.ts shows it, then the types those declarations name without exporting them, and the
-// CORE_API_VERSION it all belongs to. test/support/api-surface.ts generates it from the sources with the
-// TypeScript compiler API. Review an API change by reading the diff of that file.
-// The first test fails when the API differs from the report: with the same version, it says what changed and
-// which version to bump to; with a new version, it checks that the bump is big enough for the change (the
-// rule is in packages/core/src/version.ts). `pnpm api:update` (UPDATE_API_REPORT=1) applies the same check,
-// then rewrites the report: bump packages/core/src/version.ts first, then run it. Only if the generator itself
-// changed (not the API), delete the report before running it: a missing report is written unchecked.
+// Two public APIs are recorded, each in ONE place with its own version: the plugin API
+// (packages/plugin-api/api-report.md, PLUGIN_API_VERSION: the contract plugins and backends declare in
+// `apiVersion`) and the engine (packages/core/api-report.md, CORE_API_VERSION). Each report holds every
+// export of every entry point (read from the package's `exports`), types included, with its declaration as
+// a .d.ts shows it, then the types those declarations name without exporting them. test/support/api-surface.ts
+// generates them from the sources with the TypeScript compiler API. Review an API change by reading the diff
+// of those files: a refactor of the trainer or a chart changes core's report, never the plugin API's.
+// The first test of each fails when the API differs from its report: with the same version, it says what
+// changed and which version to bump to; with a new version, it checks that the bump is big enough for the
+// change (the rule is in each package's src/version.ts). `pnpm api:update` (UPDATE_API_REPORT=1) applies the
+// same check, then rewrites the reports: bump the version first, then run it. Only if the generator itself
+// changed (not the API), delete a report before running it: a missing report is written unchecked.
 const update = process.env.UPDATE_API_REPORT === '1';
 
-describe('public API of @flatsparse/core (packages/core/api-report.md)', () => {
-  let current: ApiReport;
-  beforeAll(() => {
-    current = generateApiReport();
+const ENTRY_MODULES: Record<string, () => Promise<object>> = {
+  '@flatsparse/plugin-api': () => import('@flatsparse/plugin-api'),
+  '@flatsparse/plugin-api/host': () => import('@flatsparse/plugin-api/host'),
+  '@flatsparse/plugin-api/testing': () => import('@flatsparse/plugin-api/testing'),
+  '@flatsparse/plugin-api/testing/vitest': () => import('@flatsparse/plugin-api/testing/vitest'),
+  '@flatsparse/core': () => import('@flatsparse/core'),
+  '@flatsparse/core/testing': () => import('@flatsparse/core/testing'),
+};
+
+for (const pkg of [API_PACKAGES.pluginApi, API_PACKAGES.core]) {
+  describe(`public API of ${pkg.name} (${relative(join(CORE_DIR, '..', '..'), pkg.reportFile)})`, () => {
+    let current: ApiReport;
+    beforeAll(() => {
+      current = generateApiReport(pkg);
+    });
+
+    it(update ? 'is recorded (pnpm api:update)' : `is the recorded one, with the ${pkg.versionName} it belongs to`, async () => {
+      const recorded = existsSync(pkg.reportFile) ? parseApiReport(readFileSync(pkg.reportFile, 'utf8')) : undefined;
+      const verdict = recorded === undefined ? undefined : judgeApiChange(recorded, current);
+      if (verdict?.status === 'error') expect.fail(verdict.message);
+      if (update) await writeFileAtomic(pkg.reportFile, renderApiReport(current));
+      else if (verdict === undefined) expect.fail(`${pkg.reportFile} is missing: run 'pnpm api:update' to write it.`);
+      else if (verdict.status === 'record') expect.fail(verdict.message);
+    });
+
+    it('lists as values exactly the runtime exports of each entry point', async () => {
+      const entries = [...new Set(current.entries.map((e) => e.entry))].filter((e) => e !== NOT_EXPORTED);
+      expect(entries.every((e) => ENTRY_MODULES[e] !== undefined), entries.join(', ')).toBe(true);
+      for (const entry of entries) {
+        const module = await ENTRY_MODULES[entry]!();
+        const values = current.entries.filter((e) => e.entry === entry && /\b(class|function|const|let|var|enum)\b/.test(e.kind)).map((e) => e.name);
+        expect(values, entry).toEqual(Object.keys(module).sort());
+      }
+      const main = (await ENTRY_MODULES[pkg.name]!()) as Record<string, unknown>;
+      expect(current.version).toBe(main[pkg.versionName]);
+    });
+
+    it('reads back as written, sorted by entry point then name, with no absolute path', () => {
+      const text = renderApiReport(current);
+      expect(parseApiReport(text)).toEqual(current);
+      const entries = [...new Set(current.entries.map((e) => e.entry))];
+      const declared = Object.keys(JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8')).exports).map((k: string) => (k === '.' ? pkg.name : `${pkg.name}${k.slice(1)}`));
+      expect(entries).toEqual([...declared.sort(), NOT_EXPORTED]);
+      for (const entry of entries) {
+        const names = current.entries.filter((e) => e.entry === entry).map((e) => e.name);
+        expect(names, entry).toEqual([...names].sort());
+      }
+      expect(text).not.toContain(dirname(dirname(CORE_DIR)));
+      expect(text).not.toMatch(/import\("\//);
+    });
+  });
+}
+
+describe('the plugin API package is small and runs anywhere', () => {
+  const report = generateApiReport(API_PACKAGES.pluginApi);
+  const count = (entry: string) => report.entries.filter((e) => e.entry === entry).length;
+
+  it('exports from its main entry at most a third of the 298 names @flatsparse/core 0.2 exported', () => {
+    const main = count('@flatsparse/plugin-api');
+    console.log(`[api] @flatsparse/plugin-api exports ${main} names (host ${count('@flatsparse/plugin-api/host')}, testing ${count('@flatsparse/plugin-api/testing')}, testing/vitest ${count('@flatsparse/plugin-api/testing/vitest')}); @flatsparse/core ${generateApiReport(API_PACKAGES.core).entries.filter((e) => e.entry === '@flatsparse/core').length}`);
+    expect(main).toBeLessThanOrEqual(Math.floor(298 / 3));
   });
 
-  it(update ? 'is recorded (pnpm api:update)' : 'is the recorded one, with the CORE_API_VERSION it belongs to', async () => {
-    const recorded = existsSync(REPORT_FILE) ? parseApiReport(readFileSync(REPORT_FILE, 'utf8')) : undefined;
-    const verdict = recorded === undefined ? undefined : judgeApiChange(recorded, current);
-    if (verdict?.status === 'error') expect.fail(verdict.message);
-    if (update) await writeFileAtomic(REPORT_FILE, renderApiReport(current));
-    else if (verdict === undefined) expect.fail(`${REPORT_FILE} is missing: run 'pnpm api:update' to write it.`);
-    else if (verdict.status === 'record') expect.fail(verdict.message);
-  });
-
-  it('lists as values exactly the runtime exports of each entry point', async () => {
-    const modules: Record<string, object> = {
-      '@flatsparse/core': await import('@flatsparse/core'),
-      '@flatsparse/core/testing': await import('@flatsparse/core/testing'),
-      '@flatsparse/core/testing/vitest': await import('@flatsparse/core/testing/vitest'),
-    };
-    for (const [entry, module] of Object.entries(modules)) {
-      const values = current.entries.filter((e) => e.entry === entry && /\b(class|function|const|let|var|enum)\b/.test(e.kind)).map((e) => e.name);
-      expect(values, entry).toEqual(Object.keys(module).sort());
-    }
-    expect(current.version).toBe((modules['@flatsparse/core'] as { CORE_API_VERSION: string }).CORE_API_VERSION);
-  });
-
-  it('reads back as written, sorted by entry point then name, with no absolute path', () => {
-    const text = renderApiReport(current);
-    expect(parseApiReport(text)).toEqual(current);
-    const entries = [...new Set(current.entries.map((e) => e.entry))];
-    expect(entries).toEqual(['@flatsparse/core', '@flatsparse/core/testing', '@flatsparse/core/testing/vitest', NOT_EXPORTED]);
-    for (const entry of entries) {
-      const names = current.entries.filter((e) => e.entry === entry).map((e) => e.name);
-      expect(names, entry).toEqual([...names].sort());
-    }
-    expect(text).not.toContain(dirname(dirname(CORE_DIR)));
-    expect(text).not.toMatch(/import\("\//);
-    const plugin = current.entries.find((e) => e.entry === '@flatsparse/core' && e.name === 'Plugin')?.declaration;
+  it('names the Plugin contract with its apiVersion and setup, as the report records it', () => {
+    const plugin = report.entries.find((e) => e.entry === '@flatsparse/plugin-api' && e.name === 'Plugin')?.declaration;
     expect(plugin).toMatch(/^interface Plugin \{\n(?: {4}.*\n)*? {4}readonly apiVersion: string;\n(?: {4}.*\n)*? {4}setup\?\(ctx: PluginContext\): void \| Promise<void>;\n/);
+  });
+
+  it('imports no Node built-in: only its own files, tfjs-core, zod, semver (and vitest in the vitest adapter)', () => {
+    const src = join(API_PACKAGES.pluginApi.dir, 'src');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(files.length).toBeGreaterThan(30);
+    const found = new Map<string, string[]>();
+    for (const file of files) {
+      const text = readFileSync(join(src, file), 'utf8');
+      // The compiler's own scan: static and dynamic imports, re-exports and require calls, not comments.
+      for (const { fileName: spec } of ts.preProcessFile(text, true, true).importedFiles) {
+        if (!spec.startsWith('.')) found.set(spec, [...(found.get(spec) ?? []), file]);
+      }
+      expect(text, file).not.toMatch(/\bprocess\.(?:env|argv|cwd|exit)|\bBuffer\.|__dirname|import\.meta\.url/);
+    }
+    const allowed = new Set(['@tensorflow/tfjs-core', 'zod', 'semver', 'vitest']);
+    const builtin = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+    for (const [spec, where] of found) {
+      expect(builtin.has(spec) || spec.startsWith('node:'), `${spec} (${where.join(', ')})`).toBe(false);
+      expect(allowed.has(spec), `${spec} is imported by ${where.join(', ')}`).toBe(true);
+    }
+    expect(found.get('vitest')).toEqual(['testing/vitest.ts']);
+    const tsconfig = readFileSync(join(API_PACKAGES.pluginApi.dir, 'tsconfig.json'), 'utf8');
+    expect(tsconfig).toMatch(/"types": \[\]/);
   });
 });
 
@@ -139,7 +191,7 @@ describe('the API report generator', () => {
   const dirs: string[] = [];
   const generate = (files: Record<string, string>): ApiReport => {
     dirs.push(fixture(files));
-    return generateApiReport(dirs.at(-1));
+    return generateApiReport({ name: '@fixture/api', dir: dirs.at(-1)!, versionName: 'CORE_API_VERSION', versionFile: 'src/version.ts', reportFile: '' });
   };
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const base = generate({ 'src/index.ts': INDEX, 'src/hidden.ts': HIDDEN });
@@ -197,7 +249,7 @@ describe('the API report generator', () => {
 });
 
 const entry = (name: string, declaration: string, kind = 'interface', at = '@x/core'): ApiEntry => ({ entry: at, name, kind, declaration });
-const report = (version: string, ...entries: ApiEntry[]): ApiReport => ({ version, entries });
+const report = (version: string, ...entries: ApiEntry[]): ApiReport => ({ packageName: '@flatsparse/core', versionName: 'CORE_API_VERSION', version, entries });
 const PLUGIN = 'interface Plugin {\n    readonly name: string;\n    readonly apiVersion: string;\n}';
 
 describe('API change rules', () => {
@@ -304,7 +356,7 @@ describe('API change rules', () => {
         '    at line 3:',
         '      - readonly apiVersion: string;',
         '      + readonly apiVersion: number;',
-        "Fix: bump packages/core/src/version.ts to 0.2.0 (or more: see the rule there) and run 'pnpm api:update'.",
+        "Fix: bump CORE_API_VERSION in packages/core/src/version.ts to 0.2.0 (or more: see the rule there) and run 'pnpm api:update'.",
       ].join('\n'),
     );
     expect(judgeApiChange(recorded, breaking('0.1.1'))).toMatchObject({ status: 'error', message: expect.stringMatching(/^CORE_API_VERSION went from 0\.1\.0 to 0\.1\.1 \(a patch bump\), but a breaking change needs a minor bump: use 0\.2\.0\.\nThe change:\n {2}breaking change: @x\/core Plugin/) });
@@ -318,6 +370,6 @@ describe('API change rules', () => {
     expect(text).toContain('## named by the API, not exported\n\n### `H`: type\n\n```ts\ntype H = 1;\n```\n');
     expect(parseApiReport(text)).toEqual(r);
     expect(() => parseApiReport(text.replace('```ts\ntype H', 'type H'))).toThrow(/malformed API report at line \d+: '### `H`: type'/);
-    expect(() => parseApiReport(text.replace(/^CORE_API_VERSION: /m, 'VERSION: '))).toThrow(/no 'CORE_API_VERSION/);
+    expect(() => parseApiReport(text.replace(/^CORE_API_VERSION: /m, 'VERSION: '))).toThrow(/no 'XXX_API_VERSION/);
   });
 });

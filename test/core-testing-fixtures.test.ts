@@ -1,6 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { countTensors, registerGradients, type ActivationFunction, type Plugin, type TrainableModel } from '@flatsparse/core';
-import { compareArrays, fakeCaptures, fakeModel, reluForTests, runPluginConformance, type FakeModel } from '@flatsparse/core/testing';
+import { registerGradients } from '@flatsparse/core';
+import { countTensors, type ActivationFunction, type Plugin, type TrainableModel } from '@flatsparse/plugin-api';
+import { compareArrays, fakeCaptures, fakeModel, reluForTests, runPluginConformance, type FakeModel } from '@flatsparse/plugin-api/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './support/backend.js';

@@ -1,5 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { BackendUnavailableError, countTensors, definePlugin, interval, type ActivationFunction, type Backend, type Plugin } from '@flatsparse/core';
+import { registerGradients } from '@flatsparse/core';
+import { countTensors, definePlugin, interval, type ActivationFunction, type Backend, type Plugin } from '@flatsparse/plugin-api';
+import { BackendUnavailableError } from '@flatsparse/plugin-api/host';
 import {
   backendConformanceCases,
   fixed,
@@ -11,8 +13,8 @@ import {
   runPluginConformance,
   type ConformanceCase,
   type PluginConformanceReport,
-} from '@flatsparse/core/testing';
-import { describeBackendConformance } from '@flatsparse/core/testing/vitest';
+} from '@flatsparse/plugin-api/testing';
+import { describeBackendConformance } from '@flatsparse/plugin-api/testing/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { useBackend } from './support/backend.js';
@@ -67,7 +69,7 @@ describe.skipIf(!state.available)('backend suite: the kit can fail', () => {
     const r = await runConformanceCase({ name: 'throws', group: 'test', run: () => { throw new Error('boom'); } });
     expect(r).toMatchObject({ passed: false, error: 'boom' });
     const noGrad = await runConformanceCase({ name: 'no grad', group: 'test', run: () => { throw new Error('Cannot compute gradient: gradient function not found for Sum.'); } });
-    expect(noGrad.error).toMatch(/register_all_gradients/);
+    expect(noGrad.error).toMatch(/setup: registerGradients/);
   });
 
   it('a non-finite output where a finite one is expected fails', async () => {
@@ -77,7 +79,7 @@ describe.skipIf(!state.available)('backend suite: the kit can fail', () => {
   });
 
   it('runBackendConformance returns the backend info and one row per selected case', async () => {
-    const report = await runBackendConformance(wasmBackend(), { filter: (name) => name.startsWith('matMul 2-D') || name === 'gradients registered' });
+    const report = await runBackendConformance(wasmBackend(), { setup: registerGradients, filter: (name) => name.startsWith('matMul 2-D') || name === 'gradients registered' });
     expect(report.backend.name).toBe('wasm');
     expect(report.results.map((r) => r.name)).toEqual(backendConformanceCases().map((c) => c.name).filter((n) => n.startsWith('matMul 2-D') || n === 'gradients registered'));
     expect(report.passed).toBe(true);
@@ -98,7 +100,7 @@ describe.skipIf(!state.available)('backend suite: the kit can fail', () => {
 
 /** A valid plugin built from parts; activations use finite flat regions. */
 function pluginWith(parts: Partial<Plugin>): () => Plugin {
-  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.3.0', ...parts });
+  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.4.0', ...parts });
 }
 
 const reluLike = (overrides: Partial<ActivationFunction>): ActivationFunction => ({ ...reluForTests, name: 'subject-act', flatRegions: [interval(-8, 0)], ...overrides });
@@ -161,7 +163,7 @@ describe.skipIf(!state.available)('plugin suite: the kit can fail', () => {
   });
 
   it('reports an invalid plugin through the validation check only', async () => {
-    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.3.0' }) as Plugin);
+    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.4.0' }) as Plugin);
     expect(report.results.map((r) => r.name)).toEqual(['validates']);
     expect(report.results[0]!.error).toMatch(/E_PLUGIN_INVALID/);
   });

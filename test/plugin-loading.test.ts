@@ -1,4 +1,5 @@
-import { CORE_API_VERSION, FlatsparseError, loadPlugin, type LoadPluginOptions } from '@flatsparse/core';
+import { loadPlugin, type LoadPluginOptions } from '@flatsparse/core';
+import { PLUGIN_API_VERSION, FlatsparseError } from '@flatsparse/plugin-api';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -112,7 +113,7 @@ describe('loadPlugin', () => {
     it('E_PLUGIN_API_MISMATCH when the declared core API range excludes this core', async () => {
       const err = await failure(loadPlugin('flatsparse-plugin-old-api', at()));
       expect(err.code).toBe('E_PLUGIN_API_MISMATCH');
-      expect(err.message).toContain(`supports core API '^99.0.0', but this core is ${CORE_API_VERSION}`);
+      expect(err.message).toContain(`supports plugin API '^99.0.0', but this is @flatsparse/plugin-api ${PLUGIN_API_VERSION}`);
       expect(err.message).toMatch(/\(flatsparse-plugin-old-api \(plugins\.0/);
     });
 

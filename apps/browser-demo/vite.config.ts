@@ -1,6 +1,5 @@
 import { defineConfig } from 'vite';
 import { mnistSubset } from './build/mnist-subset-plugin.js';
-import { nodeStubs } from './build/node-stubs-plugin.js';
 import { wasmBinaries } from './build/wasm-binaries-plugin.js';
 
 // The page bundles the workspace packages from their TypeScript sources (the '@flatsparse/source'
@@ -9,6 +8,6 @@ import { wasmBinaries } from './build/wasm-binaries-plugin.js';
 export default defineConfig({
   base: './',
   resolve: { conditions: ['@flatsparse/source', 'browser', 'module', 'import', 'default'] },
-  plugins: [mnistSubset({ perDigit: 60, heldOutPerDigit: 10 }), wasmBinaries(), nodeStubs()],
+  plugins: [mnistSubset({ perDigit: 60, heldOutPerDigit: 10 }), wasmBinaries()],
   build: { target: 'es2022', chunkSizeWarningLimit: 4096, reportCompressedSize: false },
 });

@@ -50,12 +50,14 @@ describe('flatsparse doctor', () => {
     const io = recordingIo();
     expect(await doctorCommand(io)).toBe(0);
     const out = io.out_.join('\n');
-    const table = out.split('\n').filter((l) => /^(cuda|webgpu|tensorflow-cpu|wasm)\s/.test(l));
+    const table = out.split('\n').filter((l) => /^(cuda|webgpu|native|tensorflow-cpu|wasm)\s/.test(l));
     expect(table.map((l) => l.split(/\s+/)[0])).toEqual(defaultBackends().map((b) => b.name));
+    const native = await defaultBackends().find((b) => b.name === 'native')!.isAvailable();
     expect(table.find((l) => l.startsWith('wasm'))).toMatch(/^wasm\s+wasm\s+10\s+yes\s/);
     expect(table.find((l) => l.startsWith('cuda'))).toMatch(/^cuda\s+tensorflow\s+40\s+no\s+@tensorflow\/tfjs-node-gpu is not installed/);
     expect(table.find((l) => l.startsWith('tensorflow-cpu'))).toMatch(/no\s+@tensorflow\/tfjs-node is not installed/);
-    expect(out).toContain("'auto' selects: wasm");
+    // The native CPU backend ranks above wasm: 'auto' takes it where its addon built.
+    expect(out).toContain(`'auto' selects: ${native.available ? 'native' : 'wasm'}`);
     const fixes = out.slice(out.indexOf('How to fix:'));
     expect(fixes).toMatch(/- cuda: @tensorflow\/tfjs-node-gpu is not installed.*\n {2}fix: pnpm add @tensorflow\/tfjs-node-gpu@4\.22\.0/);
     expect(fixes).toMatch(/- tensorflow-cpu: .*\n {2}fix: pnpm add @tensorflow\/tfjs-node@4\.22\.0/);

@@ -1,5 +1,6 @@
 import { tensorflowCpuBackend } from '@flatsparse/backend-cuda';
-import { describeBackendConformance, describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { engineConformance } from '@flatsparse/core/testing';
+import { describeBackendConformance, describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import { builtinPlugins } from '@flatsparse/plugins';
 import { it } from 'vitest';
 import { PLUGIN_OPTIONS } from './plugin-options.js';
@@ -8,7 +9,7 @@ import { PLUGIN_OPTIONS } from './plugin-options.js';
 // the current directory); skipped with the printed reason when the package or its binding is missing.
 const backend = tensorflowCpuBackend();
 const availability = await backend.isAvailable();
-describeBackendConformance(backend);
+describeBackendConformance(backend, engineConformance());
 if (availability.available) {
   for (const [name, entry] of builtinPlugins) describePluginConformance(name, () => entry.factory(PLUGIN_OPTIONS[name]), { backend });
 } else {

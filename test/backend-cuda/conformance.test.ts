@@ -1,5 +1,6 @@
 import { cudaBackend } from '@flatsparse/backend-cuda';
-import { describeBackendConformance, describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { engineConformance } from '@flatsparse/core/testing';
+import { describeBackendConformance, describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import { builtinPlugins } from '@flatsparse/plugins';
 import { it } from 'vitest';
 import { PLUGIN_OPTIONS } from './plugin-options.js';
@@ -11,7 +12,7 @@ import { PLUGIN_OPTIONS } from './plugin-options.js';
 // 'tensorflow-cpu' has its own file: one process holds only one of tfjs-node and tfjs-node-gpu.
 const backend = cudaBackend();
 const availability = await backend.isAvailable();
-describeBackendConformance(backend);
+describeBackendConformance(backend, engineConformance());
 if (availability.available) {
   for (const [name, entry] of builtinPlugins) describePluginConformance(name, () => entry.factory(PLUGIN_OPTIONS[name]), { backend });
 } else {

@@ -1,5 +1,5 @@
 import { cudaBackend, diagnoseTensorflow, tensorflowCpuBackend } from '@flatsparse/backend-cuda';
-import { ConfigError, type Availability } from '@flatsparse/core';
+import { ConfigError, type Availability } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,8 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { cudaBackend } from '@flatsparse/backend-cuda';
-import { BackendInitError, BackendUnavailableError, createRun } from '@flatsparse/core';
+import { createRun } from '@flatsparse/core';
+import { BackendInitError } from '@flatsparse/plugin-api';
+import { BackendUnavailableError } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { fakeTfjsNode, loadedBy, LOG_MISSING_CUDNN } from './fake-tfjs-node.js';

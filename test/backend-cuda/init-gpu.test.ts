@@ -1,5 +1,5 @@
 import { cudaBackend, tensorflowCpuBackend } from '@flatsparse/backend-cuda';
-import { BackendInitError } from '@flatsparse/core';
+import { BackendInitError } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { fakeTfjsNode, loadedBy, LOG_GPU } from './fake-tfjs-node.js';

@@ -1,6 +1,6 @@
 import { cudaBackend } from '@flatsparse/backend-cuda';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { BackendInitError } from '@flatsparse/core';
+import { BackendInitError } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { fakeTfjsNode, loadedBy, LOG_GPU } from './fake-tfjs-node.js';

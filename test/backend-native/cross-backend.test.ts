@@ -1,6 +1,8 @@
 import { nativeBackend, NATIVE_TFJS_NAME } from '@flatsparse/backend-native';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { countTensors, FusedKernel, hasFusedKernel, runPipeline, safeAvailability, type Backend, type Dataset, type ModelSpec, type Plugin, type TrainerRecord } from '@flatsparse/core';
+import { runPipeline, type ModelSpec, type TrainerRecord } from '@flatsparse/core';
+import { countTensors, FusedKernel, hasFusedKernel, type Backend, type Dataset, type Plugin } from '@flatsparse/plugin-api';
+import { safeAvailability } from '@flatsparse/plugin-api/host';
 import { syntheticImageDataset, syntheticTextDataset } from '@flatsparse/data';
 import { activationSparsity, augmentedFlatness, deadNeurons, derivativeSparsity, relu, sparsified } from '@flatsparse/plugins';
 import { beforeAll, describe, expect, it } from 'vitest';

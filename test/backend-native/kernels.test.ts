@@ -1,6 +1,8 @@
 import { loadAddon, nativeBackend, NATIVE_TFJS_NAME } from '@flatsparse/backend-native';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { FusedKernel, hasFusedKernel, layerNorm, linear, registerGradients, Rng, safeAvailability, selfAttention, softmaxCrossEntropy } from '@flatsparse/core';
+import { layerNorm, linear, registerGradients, selfAttention, softmaxCrossEntropy } from '@flatsparse/core';
+import { FusedKernel, hasFusedKernel, Rng } from '@flatsparse/plugin-api';
+import { safeAvailability } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 

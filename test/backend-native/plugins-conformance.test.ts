@@ -1,5 +1,5 @@
 import { nativeBackend } from '@flatsparse/backend-native';
-import { describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import { builtinPlugins } from '@flatsparse/plugins';
 
 // Every built-in plugin, unchanged, runs the plugin suite on the native backend, with the options a

@@ -1,6 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { createVit } from '@flatsparse/core';
-import { fakeCaptures } from '@flatsparse/core/testing';
+import { fakeCaptures } from '@flatsparse/plugin-api/testing';
 import { augmentedFlatnessOf, jSquaredReLUActivation } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';

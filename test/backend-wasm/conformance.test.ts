@@ -1,11 +1,13 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { definePlugin, interval, type Plugin } from '@flatsparse/core';
-import { describeBackendConformance, describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { definePlugin, interval, type Plugin } from '@flatsparse/plugin-api';
+import { engineConformance } from '@flatsparse/core/testing';
+import { describeBackendConformance, describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 
 // The backend suite on the embedded default backend: one test per case. Known gaps of
 // tfjs-backend-wasm 4.22, one reason each (the code never relies on these).
 describeBackendConformance(wasmBackend(), {
+  ...engineConformance(),
   exclude: {
     'gather gradient (UnsortedSegmentSum)': 'tfjs-backend-wasm 4.22 has no UnsortedSegmentSum kernel; the models embed tokens with oneHot + matMul instead',
     'oneHot dtype float32': 'tfjs-backend-wasm 4.22 writes integer bit patterns into float32 oneHot output (1.4e-45 instead of 1); the code builds int32 oneHot and casts',
@@ -24,7 +26,7 @@ function samplePlugin(): Plugin {
   return definePlugin({
     name: 'sample-shifted-relu',
     version: '1.0.0',
-    apiVersion: '^0.3.0',
+    apiVersion: '^0.4.0',
     contributes: {
       activations: [
         {

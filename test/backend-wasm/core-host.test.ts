@@ -1,11 +1,13 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginHost, TensorLeakError, constantSchedule, countTensors, createRun, withLeakCheck, withLeakCheckSync, type ModelView } from '@flatsparse/core';
+import { createRun } from '@flatsparse/core';
+import { constantSchedule, countTensors, withLeakCheck, type ModelView } from '@flatsparse/plugin-api';
+import { PluginHost, TensorLeakError, withLeakCheckSync } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 
 const state = await useBackend(wasmBackend());
-const base = { version: '1.0.0', apiVersion: '^0.3.0' } as const;
+const base = { version: '1.0.0', apiVersion: '^0.4.0' } as const;
 
 describe.skipIf(!state.available)('tensor leak detection (wasm)', () => {
   it('passes a tidy scope and reports a leaking one with the count', async () => {

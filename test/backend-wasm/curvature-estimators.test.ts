@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { createVit, registerGradients } from '@flatsparse/core';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  createVit,
+  registerGradients,
   LossEvaluator,
   createHvpOperator,
   curvatureEstimate,
@@ -12,6 +12,7 @@ import {
   topEigenvalues,
   type CurvatureOperator,
 } from '@flatsparse/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 import { mlpProblem, quadraticProblem, symmetricMatrix, type MlpVariant } from './curvature-fixtures.js';
 import { randomInts, randomNormal, softplus, tinyVit } from './models-fixtures.js';

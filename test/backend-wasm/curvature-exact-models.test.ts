@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ConfigError, LossEvaluator, Rng, createGpt, createHvpOperator, createVit, type FlatnessInput, type TransformerModel } from '@flatsparse/core';
+import { LossEvaluator, createGpt, createHvpOperator, createVit, type TransformerModel } from '@flatsparse/core';
+import { ConfigError, Rng, type FlatnessInput } from '@flatsparse/plugin-api';
 import { geluActivation } from '@flatsparse/plugins';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';

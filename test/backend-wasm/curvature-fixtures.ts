@@ -4,7 +4,7 @@
  * full Hessian (the independent reference the tfjs float32 estimates are checked against).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type FlatnessInput } from '@flatsparse/core';
+import { Rng, type FlatnessInput } from '@flatsparse/plugin-api';
 
 /** Float32 rounding of a number. */
 export const f32 = Math.fround;

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ConfigError, Rng, registerGradients } from '@flatsparse/core';
-import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  registerGradients,
   LossEvaluator,
   createHvpOperator,
   readParams,
@@ -11,6 +10,8 @@ import {
   snapshotParams,
   splitVector,
 } from '@flatsparse/core';
+import { ConfigError, Rng } from '@flatsparse/plugin-api';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 import { MLP_DIM, matVec, mlpData, mlpLossAndGrad, mlpProblem, quadraticProblem, symmetricMatrix } from './curvature-fixtures.js';
 

@@ -1,8 +1,8 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ConfigError, Rng, registerGradients, type FlatnessInput } from '@flatsparse/core';
+import { registerGradients, averageSharpness, worstCaseSharpness } from '@flatsparse/core';
+import { ConfigError, Rng, type FlatnessInput } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { averageSharpness, worstCaseSharpness } from '@flatsparse/core';
 import { studentTQuantile975 } from '../../packages/core/src/curvature/sharpness.js';
 import { useBackend } from '../support/backend.js';
 

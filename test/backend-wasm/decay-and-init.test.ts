@@ -1,5 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { AdamW, PluginHost, createGpt, createVit, type TrainableModel } from '@flatsparse/core';
+import { AdamW, createGpt, createVit } from '@flatsparse/core';
+import { type TrainableModel } from '@flatsparse/plugin-api';
+import { PluginHost } from '@flatsparse/plugin-api/host';
 import { reluActivation, zerothBias, zerothBiasName } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginHost, type ActivationFunction, type MlpCapture } from '@flatsparse/core';
-import { fakeModel } from '@flatsparse/core/testing';
+import { type ActivationFunction, type MlpCapture } from '@flatsparse/plugin-api';
+import { PluginHost } from '@flatsparse/plugin-api/host';
+import { fakeModel } from '@flatsparse/plugin-api/testing';
 import {
   activationRatioMetric,
   activationRatioOf,

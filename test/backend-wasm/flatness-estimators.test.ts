@@ -1,5 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { EstimatorRunner, PluginInvalidError, collectContributions, LossEvaluator, createHvpOperator, makeBatch, registerGradients, symmetricEigen, type FlatnessInput } from '@flatsparse/core';
+import { EstimatorRunner, LossEvaluator, createHvpOperator, makeBatch, registerGradients, symmetricEigen } from '@flatsparse/core';
+import { type FlatnessInput } from '@flatsparse/plugin-api';
+import { PluginInvalidError, collectContributions } from '@flatsparse/plugin-api/host';
 import { averageSharpness, builtinPlugins, createBuiltinPlugin, hessianEigenvalues, hessianSpectrum, hessianTrace, worstCaseSharpness } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ConfigError, ContributionUnknownError, EstimatorRunner, FlatsparseError, collectContributions, makeBatch, type EstimatorSchedule, type FlatnessEstimator, type Plugin } from '@flatsparse/core';
+import { EstimatorRunner, makeBatch, type EstimatorSchedule } from '@flatsparse/core';
+import { ConfigError, FlatsparseError, type FlatnessEstimator, type Plugin } from '@flatsparse/plugin-api';
+import { ContributionUnknownError, collectContributions } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';

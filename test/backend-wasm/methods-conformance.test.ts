@@ -1,6 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import type { Plugin } from '@flatsparse/core';
-import { describePluginConformance } from '@flatsparse/core/testing/vitest';
+import type { Plugin } from '@flatsparse/plugin-api';
+import { describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import { jSquaredReLU, restrictedLayerNorm, sparsified, sparsifiedFinetune, zerothBias } from '@flatsparse/plugins';
 
 // The paper's methods run the core plugin suite (validation, hook order, error attribution, leaks over

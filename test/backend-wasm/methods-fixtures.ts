@@ -1,5 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { runPipeline, type ModelSpec, type Plugin, type TrainerRecord } from '@flatsparse/core';
+import { runPipeline, type ModelSpec, type TrainerRecord } from '@flatsparse/core';
+import { type Plugin } from '@flatsparse/plugin-api';
 import { syntheticImageDataset, syntheticTextDataset } from '@flatsparse/data';
 import * as tf from '@tensorflow/tfjs-core';
 

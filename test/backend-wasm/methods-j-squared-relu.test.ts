@@ -1,5 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginInvalidError, inInterval, registerGradients, type ActivationFunction } from '@flatsparse/core';
+import { registerGradients } from '@flatsparse/core';
+import { inInterval, type ActivationFunction } from '@flatsparse/plugin-api';
+import { PluginInvalidError } from '@flatsparse/plugin-api/host';
 import { jSquaredReLU, jSquaredReLUActivation, reluActivation } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

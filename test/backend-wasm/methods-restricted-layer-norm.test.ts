@@ -1,6 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginInvalidError, type Plugin } from '@flatsparse/core';
-import { fakeModel } from '@flatsparse/core/testing';
+import { type Plugin } from '@flatsparse/plugin-api';
+import { PluginInvalidError } from '@flatsparse/plugin-api/host';
+import { fakeModel } from '@flatsparse/plugin-api/testing';
 import { layerNormScaleBound, relu, restrictLayerNormScale, restrictLayerNorms, restrictedLayerNorm } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

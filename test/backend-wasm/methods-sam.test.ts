@@ -1,6 +1,8 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginError, PluginHost, PluginInvalidError, Trainer, registerGradients, type ModelView, type Plugin, type TrainableModel, type TrainerRecord } from '@flatsparse/core';
-import { fakeModel } from '@flatsparse/core/testing';
+import { Trainer, registerGradients, type TrainerRecord } from '@flatsparse/core';
+import { type ModelView, type Plugin, type TrainableModel } from '@flatsparse/plugin-api';
+import { PluginError, PluginHost, PluginInvalidError } from '@flatsparse/plugin-api/host';
+import { fakeModel } from '@flatsparse/plugin-api/testing';
 import { addZerothBiases, sam, samPerturbation, zerothBias, type SamOptions } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginHost, PluginInvalidError, collectContributions, validatePlugins, type TrainerRecord } from '@flatsparse/core';
-import { fakeModel } from '@flatsparse/core/testing';
+import { type TrainerRecord } from '@flatsparse/core';
+import { PluginHost, PluginInvalidError, collectContributions, validatePlugins } from '@flatsparse/plugin-api/host';
+import { fakeModel } from '@flatsparse/plugin-api/testing';
 import { SPARSIFIED_ARMS, augmentedFlatness, derivativeSparsity, jSquaredReLU, sparsified, sparsifiedActivation, sparsifiedFinetune } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';

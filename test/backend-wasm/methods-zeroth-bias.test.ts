@@ -1,6 +1,8 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { AdamW, PluginHost, PluginInvalidError, Rng, ShapeError, createGpt, registerGradients, createVit, type ForwardResult, type ModelView, type TrainableModel } from '@flatsparse/core';
-import { fakeModel } from '@flatsparse/core/testing';
+import { AdamW, createGpt, registerGradients, createVit } from '@flatsparse/core';
+import { Rng, ShapeError, type ForwardResult, type ModelView, type TrainableModel } from '@flatsparse/plugin-api';
+import { PluginHost, PluginInvalidError } from '@flatsparse/plugin-api/host';
+import { fakeModel } from '@flatsparse/plugin-api/testing';
 import { addZerothBiases, clipZerothBias, relu, reluActivation, zerothBias, zerothBiasName, zerothBiasRegularizer } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

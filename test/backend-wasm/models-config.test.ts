@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ModelConfigError, ShapeError } from '@flatsparse/core';
+import { ModelConfigError, ShapeError } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { createGpt, createVit, parseGptConfig, parseVitConfig } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';

@@ -4,7 +4,7 @@
  * stack used as the independent check of the tfjs forward pass.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { interval, type ActivationFunction, Rng } from '@flatsparse/core';
+import { interval, type ActivationFunction, Rng } from '@flatsparse/plugin-api';
 import type { TransformerModel } from '@flatsparse/core';
 
 /** tfjs gradients: core registers them lazily; suites that differentiate outside a run call this. */

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { Rng, layerNorm, linear, registerGradients } from '@flatsparse/core';
+import { layerNorm, linear, registerGradients } from '@flatsparse/core';
+import { Rng } from '@flatsparse/plugin-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addSame } from '../../packages/core/src/models/add-same.js';
 import { batchedAttentionCore } from '../../packages/core/src/models/attention-core.js';

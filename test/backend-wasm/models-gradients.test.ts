@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { Rng } from '@flatsparse/core';
+import { Rng } from '@flatsparse/plugin-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createGpt, createVit, type TransformerModel } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';

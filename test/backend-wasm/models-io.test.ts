@@ -3,9 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { CheckpointError, decodeSafetensors, encodeSafetensors } from '@flatsparse/core';
+import {
+  CheckpointError,
+  decodeSafetensors,
+  encodeSafetensors,
+  createGpt,
+  createVit,
+  decodeModel,
+  encodeModel,
+  loadModel,
+  loadWeightsInto,
+  saveModel,
+  type TransformerModel,
+} from '@flatsparse/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGpt, createVit, decodeModel, encodeModel, loadModel, loadWeightsInto, saveModel, type TransformerModel } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { randomInts, randomNormal, relu, tinyGpt, tinyVit } from './models-fixtures.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ModelConfigError, Rng, ShapeError } from '@flatsparse/core';
+import { ModelConfigError, Rng, ShapeError } from '@flatsparse/plugin-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accuracy, createGpt, softmaxCrossEntropy } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';

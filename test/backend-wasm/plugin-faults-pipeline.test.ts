@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { runPipeline, type PipelineSpec, type Plugin, type RunFailure, type RunWarning, type SparsityMetric } from '@flatsparse/core';
+import { runPipeline, type PipelineSpec, type RunFailure, type RunWarning } from '@flatsparse/core';
+import { type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import { syntheticImageDataset } from '@flatsparse/data';
 import { builtinPlugins } from '@flatsparse/plugins';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.3.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.4.0', ...rest });
 const dataset = syntheticImageDataset({ classes: 3, imageSize: 8, trainSize: 64, heldOutSize: 16 });
 
 /** A tiny ViT pipeline (8x8 images, 2 blocks) on wasm with the given plugins, metrics and train settings. */

@@ -3,22 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import {
-  PluginError,
-  PluginHost,
-  PluginLeakError,
-  PluginNonFiniteError,
-  PluginOwnershipError,
-  Trainer,
-  type EventName,
-  type EventPayloads,
-  type Plugin,
-  type PluginPermissions,
-  type RunWarning,
-  type SparsityMetric,
-  type TrainerOptions,
-  type TrainerRecord,
-} from '@flatsparse/core';
+import { Trainer, type RunWarning, type TrainerOptions, type TrainerRecord } from '@flatsparse/core';
+import { type EventName, type EventPayloads, type Plugin, type PluginPermissions, type SparsityMetric } from '@flatsparse/plugin-api';
+import { PluginError, PluginHost, PluginLeakError, PluginNonFiniteError, PluginOwnershipError } from '@flatsparse/plugin-api/host';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 import { tinySetup } from '../support/tiny-model.js';
@@ -29,7 +16,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.3.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.4.0', ...rest });
 
 /** One hook on one event, as a plugin. */
 function hook<E extends EventName>(name: string, event: E, handler: (payload: EventPayloads[E]) => void, rest: Partial<Plugin> = {}): Plugin {

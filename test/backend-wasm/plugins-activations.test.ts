@@ -1,5 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { Rng, validatePlugin, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { Rng, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
+import { validatePlugin } from '@flatsparse/plugin-api/host';
 import {
   gelu,
   geluActivation,

@@ -1,5 +1,5 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import { builtinPlugins } from '@flatsparse/plugins';
 
 // Every built-in runs the core plugin suite (validation, hook order, error attribution, leaks, and a

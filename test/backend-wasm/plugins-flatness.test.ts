@@ -1,5 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginError, Rng, ShapeError, validatePlugin, type ActivationFunction, type MlpCapture } from '@flatsparse/core';
+import { Rng, ShapeError, type ActivationFunction, type MlpCapture } from '@flatsparse/plugin-api';
+import { PluginError, validatePlugin } from '@flatsparse/plugin-api/host';
 import {
   augmentedFlatness,
   augmentedFlatnessMetric,

@@ -1,5 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { Rng, validatePlugin, type ActivationFunction, type MlpCapture, type SparsityMetric } from '@flatsparse/core';
+import { Rng, type ActivationFunction, type MlpCapture, type SparsityMetric } from '@flatsparse/plugin-api';
+import { validatePlugin } from '@flatsparse/plugin-api/host';
 import {
   activationSparsity,
   activationSparsityMetric,

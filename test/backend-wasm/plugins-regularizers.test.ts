@@ -1,5 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { PluginHost, Rng, validatePlugin, type LossTermInput, type MlpCapture, type ModelView } from '@flatsparse/core';
+import { Rng, type LossTermInput, type MlpCapture, type ModelView } from '@flatsparse/plugin-api';
+import { PluginHost, validatePlugin } from '@flatsparse/plugin-api/host';
 import { l1Activation, l1ActivationLoss, l1ActivationRegularizer, reluActivation, type L1ActivationOptions } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { AdamW, Rng } from '@flatsparse/core';
+import { AdamW } from '@flatsparse/core';
+import { Rng } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 

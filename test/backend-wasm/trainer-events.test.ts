@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ConfigError, PluginHost, type EventName, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { ConfigError, type EventName, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
+import { PluginHost } from '@flatsparse/plugin-api/host';
 import { describe, expect, it } from 'vitest';
 import { Trainer, type TrainerRecord } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
@@ -8,7 +9,7 @@ import { tinyLoss, tinySetup } from '../support/tiny-model.js';
 
 const state = await useBackend(wasmBackend());
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.3.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.4.0', ...rest });
 
 /** A plugin that logs every event (and an 'evaluation' payload) into `log`. */
 function recorder(log: string[], evaluations: Record<string, number>[] = []): Plugin {

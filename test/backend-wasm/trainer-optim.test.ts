@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { AdamW, clipByGlobalNorm, globalNorm } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { CheckpointError, PluginHost, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { CheckpointError, Trainer, type TrainerOptions, type TrainerRecord } from '@flatsparse/core';
+import { type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
+import { PluginHost } from '@flatsparse/plugin-api/host';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Trainer, type TrainerOptions, type TrainerRecord } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { TINY, tinyDataset, tinyModel, tinySetup } from '../support/tiny-model.js';
 
@@ -29,7 +30,7 @@ function tablePlugin(): Plugin & { count: number } {
   const p: Plugin & { count: number } = {
     name: 'table',
     version: '0.0.0',
-    apiVersion: '^0.3.0',
+    apiVersion: '^0.4.0',
     count: 0,
     hooks: {
       modelBuilt: ({ model }) => {

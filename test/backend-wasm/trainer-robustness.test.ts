@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { NonFiniteStepError, PluginHost, PluginNonFiniteError, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { NonFiniteStepError, readCheckpoint, Trainer, type TrainerRecord } from '@flatsparse/core';
+import { type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
+import { PluginHost, PluginNonFiniteError } from '@flatsparse/plugin-api/host';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCheckpoint, Trainer, type TrainerRecord } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';
 import { tinySetup } from '../support/tiny-model.js';
 
@@ -15,7 +16,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.3.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.4.0', ...rest });
 
 /** Every path under a directory, recursively. */
 async function walk(dir: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { DataError, Rng, type DataSplit } from '@flatsparse/core';
+import { DataError, Rng, type DataSplit } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { BatchSampler, sequentialBatches } from '@flatsparse/core';
 import { useBackend } from '../support/backend.js';

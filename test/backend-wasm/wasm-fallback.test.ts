@@ -1,5 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { BackendInitError, createRun } from '@flatsparse/core';
+import { createRun } from '@flatsparse/core';
+import { BackendInitError } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 

@@ -1,6 +1,8 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { webgpuBackend, webgpuStatus } from '@flatsparse/backend-webgpu';
-import { EstimatorRunner, collectContributions, countTensors, createVit, registerGradients, safeAvailability, type Backend, type FlatnessRecord } from '@flatsparse/core';
+import { EstimatorRunner, createVit, registerGradients, type FlatnessRecord } from '@flatsparse/core';
+import { countTensors, type Backend } from '@flatsparse/plugin-api';
+import { collectContributions, safeAvailability } from '@flatsparse/plugin-api/host';
 import { syntheticImageDataset } from '@flatsparse/data';
 import { averageSharpness, geluActivation, hessianEigenvalues, hessianSpectrum, hessianTrace, worstCaseSharpness } from '@flatsparse/plugins';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +43,7 @@ const EPS = 1e-4;
 const LOSS_RTOL = 1e-5;
 const HESSIAN_PARAMS = '^blocks\\.0\\.(attn|mlp)\\.';
 const SEED = 11;
-const VIT = { imageSize: [4, 4] as [number, number], channels: 2, patch: 2, d: 8, depth: 1, heads: 2, mlpWidth: 12, classes: 3, initStd: 0.5 };
+const VIT = { imageSize: [4, 4] as [number, number], channels: 2, patch: 2, d: 8, depth: 1, heads: 2, mlpWidth: 12, classes: 3, init: 'normal' as const, initStd: 0.5 };
 
 interface Outcome {
   readonly backend: string;

@@ -1,7 +1,9 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { webgpuBackend, webgpuStatus } from '@flatsparse/backend-webgpu';
-import { countTensors, registerGradients, safeAvailability } from '@flatsparse/core';
-import { compareArrays, type Tolerance } from '@flatsparse/core/testing';
+import { registerGradients } from '@flatsparse/core';
+import { countTensors } from '@flatsparse/plugin-api';
+import { safeAvailability } from '@flatsparse/plugin-api/host';
+import { compareArrays, type Tolerance } from '@flatsparse/plugin-api/testing';
 import { builtinPlugins } from '@flatsparse/plugins';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pluginCases } from './plugin-cases.js';

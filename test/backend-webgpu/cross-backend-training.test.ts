@@ -1,6 +1,8 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { webgpuBackend, webgpuStatus } from '@flatsparse/backend-webgpu';
-import { countTensors, runPipeline, safeAvailability, type Backend, type ModelSpec, type Plugin, type TrainerRecord } from '@flatsparse/core';
+import { runPipeline, type ModelSpec, type TrainerRecord } from '@flatsparse/core';
+import { countTensors, type Backend, type Plugin } from '@flatsparse/plugin-api';
+import { safeAvailability } from '@flatsparse/plugin-api/host';
 import { syntheticImageDataset } from '@flatsparse/data';
 import { activationSparsity, derivativeSparsity, sparsified } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';

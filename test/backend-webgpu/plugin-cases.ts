@@ -1,4 +1,4 @@
-import type { Plugin } from '@flatsparse/core';
+import type { Plugin } from '@flatsparse/plugin-api';
 import { builtinPlugins, jSquaredReLU, restrictedLayerNorm, sparsified, sparsifiedFinetune, zerothBias } from '@flatsparse/plugins';
 
 /** Options a config would give the built-ins that need some (as in test/backend-wasm/plugins-conformance.test.ts). */

@@ -1,5 +1,6 @@
-import { PluginHost, Rng, type ActivationContext, type ActivationFunction, type MlpCapture, type Plugin } from '@flatsparse/core';
-import { fakeCaptures, fakeModel, reluForTests } from '@flatsparse/core/testing';
+import { Rng, type ActivationContext, type ActivationFunction, type MlpCapture, type Plugin } from '@flatsparse/plugin-api';
+import { PluginHost } from '@flatsparse/plugin-api/host';
+import { fakeCaptures, fakeModel, reluForTests } from '@flatsparse/plugin-api/testing';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Sizes of the captures and the fake model: 2 blocks, d 8, n 32, batch 4, 6 tokens (768 activations a block). */
@@ -78,7 +79,14 @@ export async function pluginFigures(factory: () => Plugin, set: CaptureSet): Pro
       out.set(`activation ${act.name} derivative ${JSON.stringify(ctx)}`, await read(tf.tidy(() => act.derivative(tf.tensor1d(points), ctx))));
     }
   }
-  for (const metric of plugin.contributes?.metrics ?? []) {
+  // Plugins with a modelBuilt hook (their metrics read the model they are bound to, as
+  // layer-norm-scale does; their regularizers act on it) get a fake model first.
+  const needsModel = (plugin.contributes?.regularizers?.length ?? 0) > 0 || plugin.hooks?.modelBuilt !== undefined || plugin.setup !== undefined;
+  const model = needsModel ? fakeModel(MODEL) : undefined;
+  const host = needsModel ? await PluginHost.create([plugin]) : undefined;
+  try {
+  if (model !== undefined) await host!.emit('modelBuilt', { step: 0, model });
+  for (const metric of host?.contributions.metrics.all().map((c) => c.value) ?? plugin.contributes?.metrics ?? []) {
     for (const key of ['', ...(plugin.contributes?.activations ?? []).map((a) => a.name)]) {
       for (const withGradients of metric.needsGradients ? [true] : [true, false]) {
         const built = rebuild(set.get(key)!, withGradients);
@@ -90,12 +98,9 @@ export async function pluginFigures(factory: () => Plugin, set: CaptureSet): Pro
       }
     }
   }
-  if ((plugin.contributes?.regularizers?.length ?? 0) > 0 || plugin.hooks?.modelBuilt !== undefined || plugin.setup !== undefined) {
-    const model = fakeModel(MODEL);
-    const host = await PluginHost.create([plugin]);
+  if (model !== undefined && host !== undefined) {
     const built = rebuild(set.get('')!, false);
     try {
-      await host.emit('modelBuilt', { step: 0, model });
       for (const { value: reg } of host.contributions.regularizers.all()) {
         if (reg.lossTerm) out.set(`regularizer ${reg.name} lossTerm`, await read(tf.tidy(() => reg.lossTerm!({ step: 1, model, captures: built.captures }))));
         if (reg.project) tf.tidy(() => reg.project!(model, 1));
@@ -106,9 +111,11 @@ export async function pluginFigures(factory: () => Plugin, set: CaptureSet): Pro
       }
     } finally {
       built.dispose();
-      await host.dispose();
-      model.dispose();
     }
+  }
+  } finally {
+    await host?.dispose();
+    model?.dispose();
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { ALLOW_SOFTWARE_ENV, webgpuBackend, webgpuStatus } from '@flatsparse/backend-webgpu';
-import { FlatsparseError, countTensors, safeAvailability, type BackendInfo } from '@flatsparse/core';
+import { FlatsparseError, countTensors, type BackendInfo } from '@flatsparse/plugin-api';
+import { safeAvailability } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

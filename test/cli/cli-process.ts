@@ -5,7 +5,7 @@ import { childEnv, ensureBuilt } from './workspace-build.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The packages the built CLI loads, in build order (each build reads the declarations of those before it). */
-const PACKAGES = ['core', 'data', 'plugins', 'backend-wasm', 'backend-webgpu', 'backend-cuda', 'cli'];
+const PACKAGES = ['plugin-api', 'core', 'data', 'plugins', 'backend-wasm', 'backend-native', 'backend-webgpu', 'backend-cuda', 'cli'];
 
 /** Builds the CLI and what it loads where dist is missing or stale (as `pnpm build` does); returns bin/flatsparse.js. */
 export async function builtCli(): Promise<string> {

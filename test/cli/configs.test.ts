@@ -2,10 +2,9 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../packages/cli/src/config/load-config.js';
+import { loadConfigFile, parseConfig } from '../../packages/cli/src/config/load-config.js';
 import { resolveConfig } from '../../packages/cli/src/config/resolve-config.js';
 import { demoConfig } from '../../packages/cli/src/demo-config.js';
-import { parseConfig } from '../../packages/cli/src/config/load-config.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'configs');
 

@@ -1,5 +1,5 @@
 import { main } from '@flatsparse/cli';
-import { CORE_API_VERSION } from '@flatsparse/core';
+import { PLUGIN_API_VERSION } from '@flatsparse/plugin-api';
 import { existsSync, realpathSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { ensureBuilt, runNode, TSC } from './workspace-build.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where the workspace installed its dependencies: each package's own node_modules, then the root's. */
-const MODULE_DIRS = ['packages/core', 'packages/backend-wasm', '.'].map((p) => join(ROOT, p, 'node_modules'));
+const MODULE_DIRS = ['packages/plugin-api', 'packages/core', 'packages/backend-wasm', '.'].map((p) => join(ROOT, p, 'node_modules'));
 const KINDS = [
   { kind: 'activation', name: 'flatsparse-plugin-dead-zone', contribution: 'deadZone' },
   { kind: 'metric', name: 'flatsparse-plugin-near-zero', contribution: 'nearZero' },
@@ -32,13 +32,13 @@ async function link(modules: string, name: string): Promise<void> {
 }
 
 /**
- * A node_modules like the one `npm install` gives the generated packages: @flatsparse/core and
- * @flatsparse/backend-wasm as published (package.json + dist), their dependencies and the packages'
+ * A node_modules like the one `npm install` gives the generated packages: @flatsparse/plugin-api,
+ * @flatsparse/core and @flatsparse/backend-wasm as published (package.json + dist), their dependencies and the packages'
  * own declared dependencies hoisted next to them, linked to the workspace's copies (one tfjs-core).
  */
 async function install(root: string, packages: readonly string[]): Promise<void> {
   const modules = join(root, 'node_modules');
-  for (const pkg of ['core', 'backend-wasm']) {
+  for (const pkg of ['plugin-api', 'core', 'backend-wasm']) {
     const from = join(ROOT, 'packages', pkg);
     await ensureBuilt(from);
     const to = join(modules, '@flatsparse', pkg);
@@ -102,7 +102,7 @@ describe('flatsparse new-plugin', () => {
     expect((await readdir(root)).sort()).toEqual(['taken']); // no temporary directory left behind
   });
 
-  it('generates each kind into an empty or new directory, with the core API range read from @flatsparse/core', async () => {
+  it('generates each kind into an empty or new directory, with the plugin API range read from @flatsparse/plugin-api', async () => {
     await mkdir(join(root, 'activation')); // an existing empty directory is fine
     for (const { kind, name, contribution } of KINDS) {
       const io = recordingIo();
@@ -115,13 +115,14 @@ describe('flatsparse new-plugin', () => {
       );
       const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
       expect(pkg).toMatchObject({ name, type: 'module', exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' } } });
-      expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['@flatsparse/core', '@tensorflow/tfjs-core']);
+      expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['@flatsparse/plugin-api', '@tensorflow/tfjs-core']);
       expect(pkg.devDependencies).toHaveProperty('@flatsparse/backend-wasm');
       const source = await readFile(join(dir, 'src', 'index.ts'), 'utf8');
-      expect(source).toContain(`export const API_VERSION = '^${CORE_API_VERSION}';`);
+      expect(source).toContain(`export const API_VERSION = '^${PLUGIN_API_VERSION}';`);
       expect(source).toMatch(/export const optionsSchema = z\.strictObject/);
       expect(source).toMatch(/export default function \w+\(options\?: unknown\): Plugin/);
-      expect(await readFile(join(dir, 'test', 'conformance.test.ts'), 'utf8')).toContain("from '@flatsparse/core/testing/vitest'");
+      expect(await readFile(join(dir, 'test', 'conformance.test.ts'), 'utf8')).toContain("from '@flatsparse/plugin-api/testing/vitest'");
+      expect(source).not.toContain('@flatsparse/core');
       expect(await readFile(join(dir, 'README.md'), 'utf8')).toContain(`| contributes | ${kind} \`${contribution}\` |`);
     }
     expect((await readdir(root)).filter((f) => f.startsWith('.'))).toEqual([]);
@@ -136,12 +137,12 @@ describe('flatsparse new-plugin', () => {
     for (const dir of dirs) for (const file of ['index.js', 'index.d.ts']) expect(existsSync(join(dir, 'dist', file)), `${dir}/dist/${file}`).toBe(true);
 
     // The built module honours the plugin module contract: a default-export factory and a Standard
-    // Schema under `optionsSchema`; the plugin it makes passes core's validatePlugin (API range included).
+    // Schema under `optionsSchema`; the plugin it makes passes the host's validatePlugin (API range included).
     const check = await runNode(
       [
         '--input-type=module',
         '-e',
-        `import { validatePlugin } from '@flatsparse/core';
+        `import { validatePlugin } from '@flatsparse/plugin-api/host';
          for (const dir of ${JSON.stringify(dirs)}) {
            const m = await import(dir + '/dist/index.js');
            const options = await m.optionsSchema['~standard'].validate({});

@@ -1,5 +1,5 @@
 import { main } from '@flatsparse/cli';
-import { FlatsparseError } from '@flatsparse/core';
+import { FlatsparseError } from '@flatsparse/plugin-api';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// The API report of @flatsparse/core (see test/api-surface.test.ts): its generator (TypeScript compiler API),
+// The API reports of @flatsparse/plugin-api and @flatsparse/core (see test/api-surface.test.ts): the generator (TypeScript compiler API),
 // its Markdown form, and the rules that compare two reports and check the version bump. One file past 400
 // lines on purpose: the rules read the text the generator writes, so the two change together.
 import { readFileSync } from 'node:fs';
@@ -6,11 +6,38 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-/** The folder of @flatsparse/core. */
-export const CORE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'core');
+const PACKAGES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages');
 
-/** Where the recorded API report of @flatsparse/core lives: the one file a reviewer reads for API changes. */
-export const REPORT_FILE = join(CORE_DIR, 'api-report.md');
+/** A package whose API is recorded: each has its own report and its own version constant. */
+export interface ApiPackage {
+  /** The npm name, for example '@flatsparse/plugin-api'. */
+  readonly name: string;
+  /** Its folder. */
+  readonly dir: string;
+  /** The exported constant of its main entry that holds the API version, for example 'PLUGIN_API_VERSION'. */
+  readonly versionName: string;
+  /** Where that constant is defined, relative to the repository root. */
+  readonly versionFile: string;
+  /** The recorded report: the one file a reviewer reads for API changes. */
+  readonly reportFile: string;
+}
+
+function apiPackage(folder: string, versionName: string, versionFile: string): ApiPackage {
+  const dir = join(PACKAGES_DIR, folder);
+  return { name: `@flatsparse/${folder}`, dir, versionName, versionFile: `packages/${folder}/${versionFile}`, reportFile: join(dir, 'api-report.md') };
+}
+
+/** The plugin API (the contract plugins and backends depend on) and the engine, each with its own version. */
+export const API_PACKAGES = {
+  pluginApi: apiPackage('plugin-api', 'PLUGIN_API_VERSION', 'src/version.ts'),
+  core: apiPackage('core', 'CORE_API_VERSION', 'src/version.ts'),
+} as const;
+
+/** The folder of @flatsparse/core. */
+export const CORE_DIR = API_PACKAGES.core.dir;
+
+/** Where the recorded API report of @flatsparse/core lives. */
+export const REPORT_FILE = API_PACKAGES.core.reportFile;
 
 /** One export of one entry point, with its normalised declaration. */
 export interface ApiEntry {
@@ -26,7 +53,11 @@ export interface ApiEntry {
 
 /** The public API of a package at one API version. */
 export interface ApiReport {
-  /** CORE_API_VERSION. */
+  /** The package's npm name. */
+  readonly packageName: string;
+  /** The name of its version constant (CORE_API_VERSION, PLUGIN_API_VERSION). */
+  readonly versionName: string;
+  /** The value of that constant. */
   readonly version: string;
   /** Every export of every entry point, sorted by entry point then name. */
   readonly entries: readonly ApiEntry[];
@@ -158,7 +189,7 @@ class DeclarationPrinter {
       const kind = flags & ts.NodeFlags.Const ? 'const' : flags & ts.NodeFlags.Let ? 'let' : 'var';
       // The version has its own line in the report; its literal type would make every bump look like a changed declaration.
       const type =
-        symbol.name === 'CORE_API_VERSION'
+        /^[A-Z_]+_API_VERSION$/.test(symbol.name)
           ? f.createKeywordTypeNode(ts.SyntaxKind.StringKeyword)
           : (ts.isVariableDeclaration(d) ? d.type : undefined) ?? this.typeNode(this.checker.getTypeOfSymbolAtLocation(symbol, d), d);
       const declaration = f.createVariableDeclaration(symbol.name, undefined, type, undefined);
@@ -230,6 +261,9 @@ class DeclarationPrinter {
   private portablePath(path: string): string {
     const inModules = path.lastIndexOf('/node_modules/');
     if (inModules >= 0) return path.slice(inModules + '/node_modules/'.length);
+    // Another workspace package, resolved to its sources: named by its package name.
+    const workspace = relative(PACKAGES_DIR, path);
+    if (!workspace.startsWith('..') && !isAbsolute(workspace) && !path.startsWith(this.packageDir + sep)) return `@flatsparse/${workspace.split(sep).join('/')}`;
     const local = relative(this.packageDir, path);
     if (local.startsWith('..') || isAbsolute(local)) throw new Error(`the API of ${this.packageDir} names a file outside it: ${path}`);
     return local.split(sep).join('/');
@@ -249,7 +283,8 @@ function withoutDefaults(name: ts.BindingName): ts.BindingName {
  * package.json `exports`, from one ts.Program built with the package's tsconfig options. Deterministic:
  * sorted, and no absolute path survives (the generator throws rather than record one).
  */
-export function generateApiReport(packageDir: string = CORE_DIR): ApiReport {
+export function generateApiReport(pkg: ApiPackage = API_PACKAGES.core): ApiReport {
+  const packageDir = pkg.dir;
   const configFile = join(packageDir, 'tsconfig.json');
   const config = ts.getParsedCommandLineOfConfigFile(configFile, { noEmit: true }, {
     ...ts.sys,
@@ -289,10 +324,10 @@ export function generateApiReport(packageDir: string = CORE_DIR): ApiReport {
   for (const [symbol, d] of described) {
     out.push({ entry: NOT_EXPORTED, name: clashes.has(symbol.name) ? `${symbol.name} (${printer.fileOf(symbol)})` : symbol.name, ...d });
   }
-  const version = exports.find((e) => e.name === 'CORE_API_VERSION' && e.entry === entries[0]?.name);
+  const version = exports.find((e) => e.name === pkg.versionName && e.entry === entries[0]?.name);
   const type = version && checker.getTypeOfSymbol(version.symbol);
-  if (type === undefined || !type.isStringLiteral()) throw new Error(`${packageDir} exports no CORE_API_VERSION string literal from its main entry point`);
-  return { version: type.value, entries: out.sort(compareEntries) };
+  if (type === undefined || !type.isStringLiteral()) throw new Error(`${packageDir} exports no ${pkg.versionName} string literal from its main entry point`);
+  return { packageName: pkg.name, versionName: pkg.versionName, version: type.value, entries: out.sort(compareEntries) };
 }
 
 function compare(a: string, b: string): number {
@@ -303,22 +338,25 @@ function compareEntries(a: ApiEntry, b: ApiEntry): number {
   return Number(a.entry === NOT_EXPORTED) - Number(b.entry === NOT_EXPORTED) || compare(a.entry, b.entry) || compare(a.name, b.name);
 }
 
-const HEADER = [
-  '# API report: @flatsparse/core',
-  '',
-  '<!-- Generated by `pnpm api:update` (test/support/api-surface.ts). Do not edit by hand. -->',
-  '',
-  'Every export of every entry point of `@flatsparse/core`, with its declaration as a `.d.ts` would show it',
-  '(no bodies, comments or private members; inferred types written out). test/api-surface.test.ts fails',
-  'when this changes and `CORE_API_VERSION` does not; the bump rule is in packages/core/src/version.ts.',
-  'The last section lists the types these declarations name without exporting them: changing one changes',
-  'the API too.',
-  '',
-];
+function header(report: ApiReport): string[] {
+  const folder = report.packageName.replace('@flatsparse/', '');
+  return [
+    `# API report: ${report.packageName}`,
+    '',
+    '<!-- Generated by `pnpm api:update` (test/support/api-surface.ts). Do not edit by hand. -->',
+    '',
+    `Every export of every entry point of \`${report.packageName}\`, with its declaration as a \`.d.ts\` would show it`,
+    '(no bodies, comments or private members; inferred types written out). test/api-surface.test.ts fails',
+    `when this changes and \`${report.versionName}\` does not; the bump rule is in packages/${folder}/src/version.ts.`,
+    'The last section lists the types these declarations name without exporting them: changing one changes',
+    'the API too.',
+    '',
+  ];
+}
 
 /** The report as Markdown, one heading and one code block per export. */
 export function renderApiReport(report: ApiReport): string {
-  const lines = [...HEADER, `CORE_API_VERSION: \`${report.version}\``];
+  const lines = [...header(report), `${report.versionName}: \`${report.version}\``];
   let entry: string | undefined;
   for (const e of report.entries) {
     if (e.entry !== entry) lines.push('', e.entry === NOT_EXPORTED ? `## ${NOT_EXPORTED}` : `## \`${e.entry}\``);
@@ -332,14 +370,22 @@ export function renderApiReport(report: ApiReport): string {
 export function parseApiReport(text: string): ApiReport {
   const lines = text.split('\n');
   let version: string | undefined;
+  let versionName: string | undefined;
   let entry: string | undefined;
   const entries: ApiEntry[] = [];
+  const packageName = /^# API report: (\S+)$/.exec(lines[0] ?? '')?.[1];
+  if (packageName === undefined) throw new Error("malformed API report: the first line is not '# API report: <package>'");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    const match = /^CORE_API_VERSION: `([^`]+)`$/.exec(line) ?? /^## `?([^`]+)`?$/.exec(line) ?? /^### `(.+)`: (.+)$/.exec(line);
+    const versionLine = /^([A-Z_]+_API_VERSION): `([^`]+)`$/.exec(line);
+    if (versionLine !== null) {
+      versionName = versionLine[1];
+      version = versionLine[2];
+      continue;
+    }
+    const match = /^## `?([^`]+)`?$/.exec(line) ?? /^### `(.+)`: (.+)$/.exec(line);
     if (match === null) continue;
-    if (line.startsWith('CORE_API_VERSION')) version = match[1];
-    else if (line.startsWith('## ')) entry = match[1];
+    if (line.startsWith('## ')) entry = match[1];
     else {
       const end = lines.indexOf('```', i + 3);
       if (entry === undefined || lines[i + 1] !== '' || lines[i + 2] !== '```ts' || end < 0) throw new Error(`malformed API report at line ${i + 1}: '${line}'`);
@@ -347,8 +393,8 @@ export function parseApiReport(text: string): ApiReport {
       i = end;
     }
   }
-  if (version === undefined) throw new Error("malformed API report: no 'CORE_API_VERSION: `x.y.z`' line");
-  return { version, entries };
+  if (version === undefined || versionName === undefined) throw new Error("malformed API report: no 'XXX_API_VERSION: `x.y.z`' line");
+  return { packageName, versionName, version, entries };
 }
 
 /** The exports added, removed and changed (kind or declaration) from `before` to `after`. */
@@ -451,7 +497,7 @@ function clip(line: string, other: string): string {
 
 function parseVersion(version: string): [number, number, number] {
   const m = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(version);
-  if (m === null) throw new Error(`CORE_API_VERSION '${version}' is not a plain semver version such as 1.2.3`);
+  if (m === null) throw new Error(`API version '${version}' is not a plain semver version such as 1.2.3`);
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
@@ -474,11 +520,11 @@ export function requiredBump(version: string, change: ApiChangeKind): BumpLevel 
 const LEVELS: readonly BumpLevel[] = ['patch', 'minor', 'major'];
 
 /** Why going from `from` to `to` is not allowed for a change of this kind, or undefined when it is. */
-export function checkVersionBump(from: string, to: string, change: ApiChangeKind): string | undefined {
+export function checkVersionBump(from: string, to: string, change: ApiChangeKind, versionName = 'CORE_API_VERSION'): string | undefined {
   parseVersion(to);
   const level = LEVELS.find((l) => bumpVersion(from, l) === to);
   const required = requiredBump(from, change);
-  const went = `CORE_API_VERSION went from ${from} to ${to}`;
+  const went = `${versionName} went from ${from} to ${to}`;
   const next = LEVELS.map((l) => `${bumpVersion(from, l)} (${l})`).join(', ');
   if (level === undefined) return `${went}, which is not a next version: use ${next}; this change needs at least ${bumpVersion(from, required)}.`;
   if (LEVELS.indexOf(level) < LEVELS.indexOf(required)) return `${went} (a ${level} bump), but a ${change} change needs a ${required} bump: use ${bumpVersion(from, required)}.`;
@@ -494,12 +540,14 @@ export function judgeApiChange(recorded: ApiReport, current: ApiReport): ApiVerd
   const diff = diffApiReports(recorded, current);
   const change = classifyApiDiff(diff);
   const details = describeApiDiff(diff).map((l) => `  ${l}`);
-  const fix = `Fix: bump packages/core/src/version.ts to ${bumpVersion(recorded.version, requiredBump(recorded.version, change))} (or more: see the rule there) and run 'pnpm api:update'.`;
+  const folder = current.packageName.replace('@flatsparse/', '');
+  const name = current.versionName;
+  const fix = `Fix: bump ${name} in packages/${folder}/src/version.ts to ${bumpVersion(recorded.version, requiredBump(recorded.version, change))} (or more: see the rule there) and run 'pnpm api:update'.`;
   if (current.version === recorded.version) {
     if (change === 'none') return { status: 'unchanged' };
-    return { status: 'error', message: [`The public API of @flatsparse/core changed (${change}) but CORE_API_VERSION is still ${current.version}:`, ...details, fix].join('\n') };
+    return { status: 'error', message: [`The public API of ${current.packageName} changed (${change}) but ${name} is still ${current.version}:`, ...details, fix].join('\n') };
   }
-  const problem = checkVersionBump(recorded.version, current.version, change);
+  const problem = checkVersionBump(recorded.version, current.version, change, name);
   if (problem !== undefined) return { status: 'error', message: [problem, ...(change === 'none' ? [] : ['The change:', ...details]), fix].join('\n') };
-  return { status: 'record', message: `CORE_API_VERSION is ${current.version} but packages/core/api-report.md records ${recorded.version}: run 'pnpm api:update' to record the API of ${current.version}.` };
+  return { status: 'record', message: `${name} is ${current.version} but packages/${folder}/api-report.md records ${recorded.version}: run 'pnpm api:update' to record the API of ${current.version}.` };
 }

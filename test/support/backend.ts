@@ -1,5 +1,5 @@
-import type { Backend, BackendInfo } from '@flatsparse/core';
-import { safeAvailability } from '@flatsparse/core';
+import type { Backend, BackendInfo } from '@flatsparse/plugin-api';
+import { safeAvailability } from '@flatsparse/plugin-api/host';
 import { afterAll, beforeAll } from 'vitest';
 
 /**

@@ -6,7 +6,7 @@
  * half-infinite, symmetric, empty and overlapping intervals, against a plain loop with float32 bounds
  * and against the core's comparison-based maskInIntervals.
  */
-import { Rng, interval, maskInIntervals, maskedRowSumSquares, type Interval } from '@flatsparse/core';
+import { Rng, interval, maskInIntervals, maskedRowSumSquares, type Interval } from '@flatsparse/plugin-api';
 import { activationSparsityOf, deadNeuronsOf, derivativeSparsityOf } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, interval } from '@flatsparse/core';
-import type { ActivationFunction, DataSplit, Dataset, ForwardOptions, ForwardResult, MlpBlockInfo, MlpCapture, MlpTransform, ParamOptions, TrainableModel } from '@flatsparse/core';
+import {
+  Rng,
+  interval,
+  type ActivationFunction,
+  type DataSplit,
+  type Dataset,
+  type ForwardOptions,
+  type ForwardResult,
+  type MlpBlockInfo,
+  type MlpCapture,
+  type MlpTransform,
+  type ParamOptions,
+  type TrainableModel,
+} from '@flatsparse/plugin-api';
 
 /** ReLU with its habitat, for the tiny model. */
 export const tinyRelu: ActivationFunction = {

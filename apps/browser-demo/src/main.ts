@@ -1,6 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { webgpuBackend } from '@flatsparse/backend-webgpu';
-import { runPipeline, type BackendInfo, type TrainerRecord } from '@flatsparse/core';
+import { runPipeline, type TrainerRecord } from '@flatsparse/core';
+import { type BackendInfo } from '@flatsparse/plugin-api';
 import { activationSparsity, derivativeSparsity, sparsified, sparsifiedActivation } from '@flatsparse/plugins';
 import { mnistSubset } from './mnist-subset.js';
 import { sparsityChart } from './sparsity-chart.js';

@@ -1,4 +1,4 @@
-import type { DataSplit, Dataset } from '@flatsparse/core';
+import type { DataSplit, Dataset } from '@flatsparse/plugin-api';
 import { heldOutPerDigit, labels, perDigit, pixels, side, source } from 'virtual:mnist-subset';
 
 const bytes = (b64: string): Uint8Array => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

@@ -1,9 +1,9 @@
 /**
  * flatsparse-plugin-fatrelu: FATReLU, the forced-activation-threshold ReLU (Kurtz et al., 2020),
- * as a third-party flatsparse plugin. The module follows the plugin module contract of
- * @flatsparse/core: the default export is the plugin factory, `optionsSchema` validates its options.
+ * as a third-party flatsparse plugin. It depends on @flatsparse/plugin-api only, and follows its
+ * plugin module contract: the default export is the plugin factory, `optionsSchema` validates its options.
  */
-import { PluginInvalidError, interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 
@@ -11,8 +11,8 @@ import { z } from 'zod';
 export const PLUGIN_NAME = 'flatsparse-plugin-fatrelu';
 /** The plugin's own version (equal to package.json's; a test checks it). */
 export const PLUGIN_VERSION = '0.1.0';
-/** Range of @flatsparse/core API versions this plugin supports; the host checks it before a run. */
-export const API_VERSION = '^0.3.0';
+/** Range of @flatsparse/plugin-api versions this plugin supports; the host checks it before a run. */
+export const API_VERSION = '^0.4.0';
 /** Name of the contributed activation (`activation: fatrelu` in a config). */
 export const ACTIVATION_NAME = 'fatrelu';
 
@@ -26,15 +26,6 @@ export const optionsSchema = z.strictObject({ threshold: z.number().nonnegative(
 /** Options as written in a config or passed from code. */
 export type FatReluOptions = z.input<typeof optionsSchema>;
 
-const EXPECTED = '{ threshold?: number >= 0 }';
-
-/** Validates options (undefined counts as {}), or throws E_PLUGIN_INVALID naming the option. */
-function parseOptions(options: unknown): z.output<typeof optionsSchema> {
-  const parsed = optionsSchema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? `option '${issue.path.map(String).join('.')}'` : 'options'}: ${issue.message}`);
-  throw new PluginInvalidError(PLUGIN_NAME, `${problems.join('; ')}.`, { received: options, expected: EXPECTED, fix: `pass options of the form ${EXPECTED}.` });
-}
 
 /**
  * FATReLU: f(x) = x for x >= threshold, 0 below. Unlike a shifted ReLU the output jumps from 0 to
@@ -48,7 +39,7 @@ function parseOptions(options: unknown): z.output<typeof optionsSchema> {
  * except at 0, where its derivative is 1 instead of 0. Outputs at rest are exactly 0.
  */
 export function fatreluActivation(options?: unknown): ActivationFunction {
-  const { threshold } = parseOptions(options);
+  const { threshold } = parseOptions(optionsSchema, options, { plugin: PLUGIN_NAME, fix: 'see README.md.' });
   return Object.freeze({
     name: ACTIVATION_NAME,
     apply: (x: tf.Tensor) => tf.tidy(() => tf.where(tf.greaterEqual(x, threshold), x, tf.zerosLike(x))),

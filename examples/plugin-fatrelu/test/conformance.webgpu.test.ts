@@ -1,6 +1,7 @@
 import { webgpuBackend } from '@flatsparse/backend-webgpu';
-import { registerGradients, safeAvailability } from '@flatsparse/core';
-import { describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { registerGradients } from '@flatsparse/core';
+import { safeAvailability } from '@flatsparse/plugin-api/host';
+import { describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import fatrelu from '../src/index.js';
 

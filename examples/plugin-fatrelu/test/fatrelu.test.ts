@@ -1,5 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { Rng, registerGradients, type PluginModule } from '@flatsparse/core';
+import { registerGradients } from '@flatsparse/core';
+import { Rng, type PluginModule } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,7 +94,7 @@ describe('FATReLU module contract', () => {
   });
 
   it('the factory validates too: E_PLUGIN_INVALID names the option', () => {
-    expect(() => fatrelu({ threshold: -1 })).toThrow(/E_PLUGIN_INVALID.*flatsparse-plugin-fatrelu.*option 'threshold'.*Expected: \{ threshold\?: number >= 0 \}/);
+    expect(() => fatrelu({ threshold: -1 })).toThrow(/E_PLUGIN_INVALID.*flatsparse-plugin-fatrelu.*option 'threshold'.*Expected: \{ threshold\?: a number >= 0 \}/);
     expect(() => fatrelu({ treshold: 0.2 })).toThrow(/E_PLUGIN_INVALID.*treshold/);
   });
 });

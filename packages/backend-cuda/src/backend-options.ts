@@ -1,4 +1,4 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 
 /** Options both TensorFlow backends ('cuda' and 'tensorflow-cpu') accept. */
 export interface TensorflowBackendOptions {

@@ -1,4 +1,4 @@
-import type { Backend } from '@flatsparse/core';
+import type { Backend } from '@flatsparse/plugin-api';
 import { checkBackendOptions, type TensorflowBackendOptions } from './backend-options.js';
 import { tensorflowAdapter } from './tensorflow-adapter.js';
 

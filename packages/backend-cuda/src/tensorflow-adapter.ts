@@ -1,5 +1,4 @@
-import type { Availability, Backend, BackendInfo } from '@flatsparse/core';
-import { BackendInitError } from '@flatsparse/core';
+import { type Availability, type Backend, type BackendInfo, BackendInitError } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import type { Availability, Backend, BackendInfo } from '@flatsparse/core';
+import type { Availability, Backend, BackendInfo } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { loadAddon } from './addon.js';

@@ -1,4 +1,4 @@
-import type { Availability, Backend, BackendInfo } from '@flatsparse/core';
+import type { Availability, Backend, BackendInfo } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Options of the embedded default backend. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveWebgpuOptions } from './backend-options.js';
 import { DEFAULT_REQUIRED_LIMITS } from './requirements.js';

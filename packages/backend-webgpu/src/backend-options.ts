@@ -1,4 +1,4 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import type { ProbeSettings } from './adapter-probe.js';
 import { DEFAULT_REQUIRED_LIMITS } from './requirements.js';
 import { envVar } from './runtime.js';

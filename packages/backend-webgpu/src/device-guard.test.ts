@@ -1,4 +1,4 @@
-import { FlatsparseError } from '@flatsparse/core';
+import { FlatsparseError } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { DeviceGuard } from './device-guard.js';
 import type { GpuDevice, GpuDeviceLostInfo } from './gpu-types.js';

@@ -1,4 +1,4 @@
-import { FlatsparseError } from '@flatsparse/core';
+import { FlatsparseError } from '@flatsparse/plugin-api';
 import type { GpuDevice, GpuDeviceLostInfo, GpuLimits } from './gpu-types.js';
 
 /** The shape and dtype of a tensor as a kernel sees it. */

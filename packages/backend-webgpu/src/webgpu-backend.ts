@@ -1,4 +1,4 @@
-import type { Availability, Backend, BackendInfo } from '@flatsparse/core';
+import type { Availability, Backend, BackendInfo } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { adapterFacts, adapterName, softwareNote } from './adapter-facts.js';
 import { probeAdapter } from './adapter-probe.js';

@@ -2,7 +2,7 @@ import { nativeBackend } from '@flatsparse/backend-native';
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { cudaBackend, tensorflowCpuBackend } from '@flatsparse/backend-cuda';
 import { webgpuBackend } from '@flatsparse/backend-webgpu';
-import type { Backend } from '@flatsparse/core';
+import type { Backend } from '@flatsparse/plugin-api';
 
 /** Choices the command line passes on to the backends. */
 export interface DefaultBackendsOptions {

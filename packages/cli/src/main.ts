@@ -1,4 +1,4 @@
-import { ConfigError, FlatsparseError } from '@flatsparse/core';
+import { ConfigError, FlatsparseError } from '@flatsparse/plugin-api';
 import { parseArgs } from 'node:util';
 import { backendsCommand } from './commands/backends.js';
 import { conformanceCommand } from './commands/conformance.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Availability, Backend } from './backend.js';
+import type { Availability, Backend } from '@flatsparse/plugin-api';
 import { BackendRegistry } from './backend-registry.js';
-import { BackendInvalidError, BackendUnavailableError, BackendUnknownError } from './errors.js';
+import { BackendInvalidError, BackendUnknownError } from './errors.js';
+import { BackendUnavailableError } from '@flatsparse/plugin-api/host';
 
 function fake(name: string, priority: number, availability: Availability | (() => never)): Backend {
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { Availability, Backend } from './backend.js';
-import { BackendInvalidError, BackendUnavailableError, BackendUnknownError } from './errors.js';
+import type { Availability, Backend } from '@flatsparse/plugin-api';
+import { BackendInvalidError, BackendUnknownError } from './errors.js';
+import { safeAvailability, BackendUnavailableError } from '@flatsparse/plugin-api/host';
 
 const fn = z.custom<() => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const backendSchema = z.object({
@@ -96,18 +97,5 @@ export class BackendRegistry {
       throw new BackendUnavailableError(request, availability.reason, `${availability.fix} (install: ${backend.install})`, known, available);
     }
     return { backend, availability, skipped: [] };
-  }
-}
-
-/** isAvailable() that never throws: a throwing probe counts as unavailable with its message. */
-export async function safeAvailability(backend: Backend): Promise<Availability> {
-  try {
-    return await backend.isAvailable();
-  } catch (err) {
-    return {
-      available: false,
-      reason: `its availability check threw: ${err instanceof Error ? err.message : String(err)}`,
-      fix: `report this to the maintainers of the '${backend.name}' backend; install: ${backend.install}`,
-    };
   }
 }

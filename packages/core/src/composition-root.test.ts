@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from './backend.js';
+import { type Backend, CoreTokens, BackendInitError, createToken } from '@flatsparse/plugin-api';
 import { createRun } from './composition-root.js';
-import { CoreTokens } from './core-tokens.js';
-import { BackendInitError, PluginApiMismatchError } from './errors.js';
-import { createToken } from './token.js';
+import { PluginApiMismatchError } from '@flatsparse/plugin-api/host';
 
 function fakeBackend(log: string[], opts: { failInit?: boolean } = {}): Backend {
   return {
@@ -39,7 +37,7 @@ describe('createRun (composition root)', () => {
         {
           name: 'p',
           version: '1.0.0',
-          apiVersion: '^0.3.0',
+          apiVersion: '^0.4.0',
           setup: (ctx) => {
             seen.push(ctx.get(CoreTokens.backend).detail, ctx.get(CoreTokens.seed));
             ctx.onDispose(() => void log.push('plugin:dispose'));
@@ -58,7 +56,7 @@ describe('createRun (composition root)', () => {
   it('keeps runs isolated: a token provided in one run is absent from the next', async () => {
     const token = createToken<string>('test.isolated');
     const log: string[] = [];
-    const first = await createRun({ backends: [fakeBackend(log)], plugins: [{ name: 'p', version: '1.0.0', apiVersion: '^0.3.0', setup: (ctx) => ctx.provide(token, 'x') }] });
+    const first = await createRun({ backends: [fakeBackend(log)], plugins: [{ name: 'p', version: '1.0.0', apiVersion: '^0.4.0', setup: (ctx) => ctx.provide(token, 'x') }] });
     expect(first.tryResolve(token)).toBe('x');
     const second = await createRun({ backends: [fakeBackend(log)] });
     expect(second.tryResolve(token)).toBeUndefined();

@@ -1,14 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { Backend, BackendInfo } from './backend.js';
+import { type Backend, type BackendInfo, CoreTokens, BackendInitError, type Plugin, type Token } from '@flatsparse/plugin-api';
 import { BackendRegistry, type SkippedBackend } from './backend-registry.js';
-import { CoreTokens } from './core-tokens.js';
-import { BackendInitError, TokenDuplicateError } from './errors.js';
+import { TokenDuplicateError, PluginHost, validatePlugins, type TokenStore } from '@flatsparse/plugin-api/host';
 import { registerGradients } from './gradients.js';
-import { PluginHost } from './plugin-host.js';
-import { validatePlugins } from './plugin-validation.js';
-import type { Plugin } from './plugin.js';
-import type { Token } from './token.js';
-import type { TokenStore } from './token-store.js';
 
 /** What a run is composed from. */
 export interface RunOptions {

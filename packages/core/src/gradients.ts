@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendInitError } from './errors.js';
+import { BackendInitError } from '@flatsparse/plugin-api';
 
 /**
  * A Node module-resolution hook: tfjs-core's ES-module build (which holds the gradient functions)

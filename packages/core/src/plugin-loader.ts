@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PluginFactoryError, PluginInvalidError, PluginLoadError, PluginNoFactoryError, PluginOptionsError } from './errors.js';
-import type { Plugin } from './plugin.js';
-import type { PluginFactory, StandardSchemaV1, StandardSchemaV1Issue } from './plugin-module.js';
+import { PluginFactoryError, PluginLoadError, PluginNoFactoryError, PluginOptionsError } from './errors.js';
+import { PluginInvalidError, validatePlugin } from '@flatsparse/plugin-api/host';
+import type { Plugin, PluginFactory, StandardSchemaV1 } from '@flatsparse/plugin-api';
 import { activeConditions, resolvePluginFile } from './plugin-resolution.js';
-import { validatePlugin } from './plugin-validation.js';
 
 /** Where and how `loadPlugin` looks for a plugin. */
 export interface LoadPluginOptions {
@@ -125,7 +124,7 @@ async function validateOptions(schema: StandardSchemaV1, options: unknown, speci
   return result.value;
 }
 
-function optionPath(source: string | undefined, path: NonNullable<StandardSchemaV1Issue['path']>): string {
+function optionPath(source: string | undefined, path: readonly (PropertyKey | { readonly key: PropertyKey })[]): string {
   const keys = path.map((segment) => String(typeof segment === 'object' && segment !== null ? segment.key : segment));
   return [source === undefined ? 'options' : `${source}.options`, ...keys].join('.');
 }

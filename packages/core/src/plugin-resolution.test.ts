@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { FlatsparseError } from './errors.js';
+import { FlatsparseError } from '@flatsparse/plugin-api';
 import { activeConditions, resolvePluginFile } from './plugin-resolution.js';
 
 /** Writes files (path -> content; objects become JSON) under a fresh directory; returns its real path. */

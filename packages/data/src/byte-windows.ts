@@ -1,4 +1,4 @@
-import { DataError, type Dataset } from '@flatsparse/core';
+import { DataError, type Dataset } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { makeSplit } from './make-split.js';
 import { seededPermutation } from './split-indices.js';

@@ -1,9 +1,8 @@
-import { ConfigError, type Dataset } from '@flatsparse/core';
+import { ConfigError, parseOptions, type Dataset } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { imageArrayDataset, imageArrayOptionsSchema } from './image-array.js';
 import { mnistDataset, mnistOptionsSchema } from './mnist.js';
 import { mobyDickDataset, mobyDickOptionsSchema } from './moby-dick.js';
-import { parseOptions } from './parse-options.js';
 import { syntheticImageDataset, syntheticImageOptionsSchema } from './synthetic-image.js';
 import { syntheticTextDataset, syntheticTextOptionsSchema } from './synthetic-text.js';
 import { textFileDataset, textFileOptionsSchema } from './text-files.js';
@@ -58,7 +57,7 @@ export async function datasetFromConfig(config: unknown, path = 'data'): Promise
   if (typeof source !== 'string' || !Object.hasOwn(datasetConfigVariants, source)) {
     throw new ConfigError(at('source'), 'unknown or missing data source.', { received: source, expected: `one of ${DATA_SOURCES.join(', ')}`, fix: FIX });
   }
-  const parsed = parseOptions(datasetConfigVariants[source as DataSourceName], config, path, FIX) as z.output<typeof datasetConfigSchema>;
+  const parsed = parseOptions(datasetConfigVariants[source as DataSourceName], config, { path: path, fix: FIX }) as z.output<typeof datasetConfigSchema>;
   switch (parsed.source) {
     case 'mnist': {
       const { source: _, ...options } = parsed;

@@ -1,8 +1,7 @@
-import { DataError, type DataSplit, type Dataset } from '@flatsparse/core';
+import { DataError, parseOptions, type Dataset, type DataSplit } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { gatherSplit } from './make-split.js';
 import { readNpy, type NpyArray, type NpyDtype } from './npy.js';
-import { parseOptions } from './parse-options.js';
 import { seededPermutation, splitIndices } from './split-indices.js';
 
 /** An array already in memory: typed data in C order and its shape (dtype inferred from the typed array if absent). */
@@ -46,7 +45,7 @@ type Source = z.output<typeof arraySource>;
  * explicit held-out arrays, `heldOutSize` examples (default 10%) are held out by a seeded permutation.
  */
 export async function imageArrayDataset(options: ImageArrayOptions, path = ''): Promise<Dataset> {
-  const o = parseOptions(imageArrayOptionsSchema, options, path, 'See "Bring your own data" in the @flatsparse/data README.');
+  const o = parseOptions(imageArrayOptionsSchema, options, { path: path, fix: 'See "Bring your own data" in the @flatsparse/data README.' });
   const train = await loadPair(o.inputs, o.labels);
   const held = o.heldOutInputs !== undefined || o.heldOutLabels !== undefined ? await loadHeldOut(o.heldOutInputs, o.heldOutLabels, train.inputShape) : undefined;
   const maxLabel = Math.max(...[train, held].filter((s) => s !== undefined).map((s) => s.targets.reduce((m, v) => Math.max(m, v), 0)));

@@ -1,4 +1,4 @@
-import type { DataSplit } from '@flatsparse/core';
+import type { DataSplit } from '@flatsparse/plugin-api';
 
 /** Number of scalars in one example of that shape. */
 export function shapeSize(shape: readonly number[]): number {

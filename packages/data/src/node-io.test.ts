@@ -1,4 +1,4 @@
-import { DataError } from '@flatsparse/core';
+import { DataError } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { readBytes, requirePackage, resolvePackageFile } from './node-io.js';
 

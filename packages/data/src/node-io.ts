@@ -1,4 +1,4 @@
-import { DataError } from '@flatsparse/core';
+import { DataError } from '@flatsparse/plugin-api';
 
 /**
  * Node-only helpers, imported lazily so that importing @flatsparse/data has no side effects and

@@ -1,4 +1,4 @@
-import { DataError } from '@flatsparse/core';
+import { DataError } from '@flatsparse/plugin-api';
 import { readBytes } from './node-io.js';
 
 /** The dtypes the .npy reader accepts (numpy `descr` strings in little-endian or byte order). */

@@ -1,4 +1,4 @@
-import { DataError, Rng } from '@flatsparse/core';
+import { DataError, Rng } from '@flatsparse/plugin-api';
 
 /** Indices of the examples of each split, in the order they are served. */
 export interface SplitIndices {

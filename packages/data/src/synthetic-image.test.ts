@@ -1,7 +1,6 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError, type DataSplit } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { syntheticImageDataset } from './synthetic-image.js';
-import type { DataSplit } from '@flatsparse/core';
 
 /** Held-out accuracy of a nearest-class-mean classifier whose means are estimated from the training split. */
 function nearestMeanAccuracy(train: DataSplit, heldOut: DataSplit, classes: number): number {

@@ -1,7 +1,6 @@
-import { Rng, type Dataset } from '@flatsparse/core';
+import { parseOptions, Rng, type Dataset } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { makeSplit } from './make-split.js';
-import { parseOptions } from './parse-options.js';
 
 /** Options of syntheticImageDataset (validated; unknown keys are rejected). */
 export const syntheticImageOptionsSchema = z
@@ -33,7 +32,7 @@ export interface SyntheticImageDataset extends Dataset {
  * to [0, 1]. Learnable, but with defaults not perfectly separable. Fully determined by the seed.
  */
 export function syntheticImageDataset(options: SyntheticImageOptions = {}, path = ''): SyntheticImageDataset {
-  const o = parseOptions(syntheticImageOptionsSchema, options, path, 'See the synthetic-image card in the @flatsparse/data README.');
+  const o = parseOptions(syntheticImageOptionsSchema, options, { path: path, fix: 'See the synthetic-image card in the @flatsparse/data README.' });
   const rng = new Rng(o.seed);
   const protoRng = rng.fork();
   const trainRng = rng.fork();

@@ -1,4 +1,4 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { syntheticTextDataset } from './synthetic-text.js';
 

@@ -1,7 +1,6 @@
-import { Rng, type Dataset } from '@flatsparse/core';
+import { parseOptions, Rng, type Dataset } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { makeSplit } from './make-split.js';
-import { parseOptions } from './parse-options.js';
 
 /** Options of syntheticTextDataset (validated; unknown keys are rejected). */
 export const syntheticTextOptionsSchema = z
@@ -31,7 +30,7 @@ export interface SyntheticTextDataset extends Dataset {
  * loss near the chain's entropy, far below log(vocabSize). Fully determined by the seed.
  */
 export function syntheticTextDataset(options: SyntheticTextOptions = {}, path = ''): SyntheticTextDataset {
-  const o = parseOptions(syntheticTextOptionsSchema, options, path, 'See the synthetic-text card in the @flatsparse/data README.');
+  const o = parseOptions(syntheticTextOptionsSchema, options, { path: path, fix: 'See the synthetic-text card in the @flatsparse/data README.' });
   const rng = new Rng(o.seed);
   const chainRng = rng.fork();
   const trainRng = rng.fork();

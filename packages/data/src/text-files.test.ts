@@ -1,4 +1,4 @@
-import { ConfigError, DataError } from '@flatsparse/core';
+import { ConfigError, DataError } from '@flatsparse/plugin-api';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

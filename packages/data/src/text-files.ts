@@ -1,7 +1,7 @@
+import { parseOptions } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { byteWindowDataset, byteWindowOptionsShape, windowCountSchema, type WindowedTextDataset } from './byte-windows.js';
 import { readBytes } from './node-io.js';
-import { parseOptions } from './parse-options.js';
 
 /** Keys of textFileDataset besides the file list (window length, split sizes, seed). */
 export const textFileWindowShape = {
@@ -30,7 +30,7 @@ export type TextFileOptions = z.input<typeof textFileOptionsSchema>;
  * held out; by default every window of each part is used.
  */
 export async function textFileDataset(options: TextFileOptions, path = ''): Promise<WindowedTextDataset> {
-  const o = parseOptions(textFileOptionsSchema, options, path, 'See "Bring your own data" in the @flatsparse/data README.');
+  const o = parseOptions(textFileOptionsSchema, options, { path: path, fix: 'See "Bring your own data" in the @flatsparse/data README.' });
   const files = o.paths ?? [o.path!];
   const parts = await Promise.all(files.map((file) => readBytes(file, file)));
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -1,4 +1,5 @@
-import { CORE_API_VERSION, ConfigError, PluginInvalidError, validatePlugin, validatePlugins } from '@flatsparse/core';
+import { PLUGIN_API_VERSION, ConfigError } from '@flatsparse/plugin-api';
+import { PluginInvalidError, validatePlugin, validatePlugins } from '@flatsparse/plugin-api/host';
 import { describe, expect, it } from 'vitest';
 import { builtinPlugins, createBuiltinPlugin } from './catalog.js';
 import { BUILTIN_PLUGIN_VERSION } from './plugin-meta.js';
@@ -23,7 +24,7 @@ describe('builtinPlugins catalog', () => {
     const plugin = validatePlugin(entry.factory(OPTIONS[name]));
     expect(plugin.name).toBe(name);
     expect(plugin.version).toBe(BUILTIN_PLUGIN_VERSION);
-    expect(plugin.apiVersion).toBe(`^${CORE_API_VERSION}`);
+    expect(plugin.apiVersion).toBe(`^${PLUGIN_API_VERSION}`);
     const key = KIND_TO_KEY[entry.kind];
     const contributes = plugin.contributes ?? {};
     if (key === undefined) {

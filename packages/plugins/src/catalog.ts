@@ -1,4 +1,4 @@
-import { ConfigError, type Plugin } from '@flatsparse/core';
+import { ConfigError, type Plugin } from '@flatsparse/plugin-api';
 import { gelu, type GeluOptions } from './activations/gelu.js';
 import { relu } from './activations/relu.js';
 import { sShapedSquaredRelu, type SShapedSquaredReluOptions } from './activations/s-shaped-squared-relu.js';

@@ -1,4 +1,4 @@
-import { FusedKernel } from '@flatsparse/core';
+import { FusedKernel } from '@flatsparse/plugin-api';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.js';
 import { heapOf, offsetOf, type WasmHeapBackend } from '../heap.js';

@@ -14,7 +14,7 @@ import { metricKernels } from './metrics.js';
 
 /**
  * Every kernel the native backend implements itself, in one explicit list: tfjs kernels it
- * replaces (the rest are tfjs-backend-wasm's, shared) and the fused kernels of @flatsparse/core.
+ * replaces (the rest are tfjs-backend-wasm's, shared) and the fused kernels named by @flatsparse/plugin-api.
  * `wasmKernel(name)` is the wasm kernel a native one falls back to for forms it does not cover.
  */
 export function nativeKernels(addon: NativeAddon, backendName: string, wasmKernel: (name: string) => tf.KernelConfig): tf.KernelConfig[] {

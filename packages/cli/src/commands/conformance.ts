@@ -1,5 +1,6 @@
 import { BackendRegistry } from '@flatsparse/core';
-import { runBackendConformance } from '@flatsparse/core/testing';
+import { engineConformance } from '@flatsparse/core/testing';
+import { runBackendConformance } from '@flatsparse/plugin-api/testing';
 import { defaultBackends } from '../backends.js';
 import type { Io } from '../io.js';
 import { formatTable } from '../table.js';
@@ -14,7 +15,7 @@ export async function conformanceCommand(io: Io, options: { backend: string; fil
   const selection = await registry.select(options.backend);
   for (const s of selection.skipped) io.out(`skipped backend '${s.name}': ${s.reason}`);
   const filter = options.filter;
-  const report = await runBackendConformance(selection.backend, { seed: options.seed, filter: filter ? (name) => name.includes(filter) : undefined });
+  const report = await runBackendConformance(selection.backend, { ...engineConformance(), seed: options.seed, filter: filter ? (name) => name.includes(filter) : undefined });
   const b = report.backend;
   io.out(`backend: ${b.name} (tfjs '${b.tfjsName}', ${b.detail})${b.fallback ? ` FALLBACK: ${b.fallback}` : ''}`);
   const rows = report.results.map((r) => [r.group, r.name, r.passed ? 'ok' : 'FAIL', r.maxAbsError.toExponential(2), r.tolerance.toExponential(1), String(r.leaked), r.error ?? '']);

@@ -1,5 +1,6 @@
 import { cudaInstallGuide } from '@flatsparse/backend-cuda';
-import { BackendRegistry, type Availability, type Backend } from '@flatsparse/core';
+import { BackendRegistry } from '@flatsparse/core';
+import { type Availability, type Backend } from '@flatsparse/plugin-api';
 import { defaultBackends } from '../backends.js';
 import type { Io } from '../io.js';
 import { formatTable } from '../table.js';

@@ -1,4 +1,5 @@
-import { ConfigError, estimateCheckpoints, listCheckpoints, renderFlatnessReport, writeFileAtomic, type BackendInfo, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
+import { estimateCheckpoints, listCheckpoints, renderFlatnessReport, writeFileAtomic, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
+import { ConfigError, type BackendInfo } from '@flatsparse/plugin-api';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defaultBackends } from '../backends.js';

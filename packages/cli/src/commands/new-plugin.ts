@@ -1,4 +1,4 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { relative } from 'node:path';
 import type { Io } from '../io.js';
 import { yamlName } from '../scaffold/package-files.js';

@@ -1,4 +1,5 @@
-import { ConfigError, writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
+import { writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

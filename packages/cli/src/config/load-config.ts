@@ -1,4 +1,4 @@
-import { ConfigError, parseOptions } from '@flatsparse/core';
+import { ConfigError, parseOptions } from '@flatsparse/plugin-api';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -6,7 +6,7 @@ import { pipelineConfigSchema, type PipelineConfig } from './config-schema.js';
 
 /** Validates a config object; errors point at the offending key (for example 'train.steps'). */
 export function parseConfig(value: unknown): PipelineConfig {
-  return parseOptions(pipelineConfigSchema, value, '', 'see docs/configs.md for every key, or start from a file in configs/.');
+  return parseOptions(pipelineConfigSchema, value, { path: '', fix: 'see docs/configs.md for every key, or start from a file in configs/.' });
 }
 
 /** Reads and validates a JSON or YAML config file. */

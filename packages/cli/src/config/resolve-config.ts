@@ -1,4 +1,14 @@
-import { ConfigError, PluginNameClashError, loadPlugin, lrSchedule, type Backend, type EstimatorSchedule, type LrScheduleOptions, type ModelSpec, type PipelineSpec, type Plugin, type TrainSettings } from '@flatsparse/core';
+import {
+  loadPlugin,
+  lrSchedule,
+  type EstimatorSchedule,
+  type LrScheduleOptions,
+  type ModelSpec,
+  type PipelineSpec,
+  type TrainSettings,
+} from '@flatsparse/core';
+import { ConfigError, type Backend, type Plugin } from '@flatsparse/plugin-api';
+import { PluginNameClashError } from '@flatsparse/plugin-api/host';
 import { datasetFromConfig } from '@flatsparse/data';
 import { builtinPlugins, createBuiltinPlugin, type BuiltinPluginKind } from '@flatsparse/plugins';
 import { resolve } from 'node:path';

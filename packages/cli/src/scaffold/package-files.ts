@@ -8,19 +8,17 @@ export function yamlName(name: string): string {
 
 /** The parts of src/index.ts every kind shares: imports, name and versions, the published options schema and its parser. */
 export interface SourceHead {
-  /** Named imports from '@flatsparse/core' besides PluginInvalidError and the Plugin type (for example 'interval, type ActivationFunction'). */
-  readonly coreImports: string;
+  /** Named imports from '@flatsparse/plugin-api' besides parseOptions and the Plugin type (for example 'interval, type ActivationFunction'). */
+  readonly apiImports: string;
   /** TSDoc lines describing the options (without the comment markers). */
   readonly optionsDoc: string;
   /** The zod object of the options (for example 'z.strictObject({ threshold: z.number().default(0.5) })'). */
   readonly schema: string;
-  /** What the options look like, for error messages (for example '{ threshold?: number }'). */
-  readonly expected: string;
 }
 
-/** The first half of src/index.ts: imports, PLUGIN_NAME / PLUGIN_VERSION / API_VERSION, optionsSchema and parseOptions. */
+/** The first half of src/index.ts: imports, PLUGIN_NAME / PLUGIN_VERSION / API_VERSION, optionsSchema and its parser. */
 export function sourceHead(ctx: TemplateContext, head: SourceHead): string {
-  return `import { PluginInvalidError, ${head.coreImports}, type Plugin } from '@flatsparse/core';
+  return `import { parseOptions, ${head.apiImports}, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 
@@ -28,7 +26,7 @@ import { z } from 'zod';
 export const PLUGIN_NAME = '${ctx.name}';
 /** The plugin's own version; keep it equal to package.json's (a test checks it). */
 export const PLUGIN_VERSION = '0.1.0';
-/** Range of @flatsparse/core API versions this plugin supports; the host checks it before a run starts. */
+/** Range of @flatsparse/plugin-api versions this plugin supports; the host checks it before a run starts. */
 export const API_VERSION = '${ctx.versions.apiRange}';
 
 /**
@@ -45,23 +43,14 @@ export const optionsSchema = ${head.schema};
 /** Options as written in a config (\`options:\`) or passed from code. */
 export type ${pascalCase(ctx.contribution)}Options = z.input<typeof optionsSchema>;
 
-const EXPECTED = '${head.expected}';
-
-/** Validates options (undefined counts as {}), or throws E_PLUGIN_INVALID naming the option and what it accepts. */
-function parseOptions(options: unknown): z.output<typeof optionsSchema> {
-  const parsed = optionsSchema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => \`\${issue.path.length > 0 ? \`option '\${issue.path.map(String).join('.')}'\` : 'options'}: \${issue.message}\`);
-  throw new PluginInvalidError(PLUGIN_NAME, \`\${problems.join('; ')}.\`, {
-    received: options,
-    expected: EXPECTED,
-    fix: \`pass options of the form \${EXPECTED} (see README.md).\`,
-  });
+/** Validates options (undefined counts as {}), or throws E_PLUGIN_INVALID naming the option and what the schema accepts. */
+function parsedOptions(options: unknown): z.output<typeof optionsSchema> {
+  return parseOptions(optionsSchema, options, { plugin: PLUGIN_NAME, fix: 'see README.md.' });
 }
 `;
 }
 
-/** package.json: ESM, exports map (types + import -> dist), core and tfjs-core as peers, the wasm backend for tests. */
+/** package.json: ESM, exports map (types + import -> dist), the plugin API and tfjs-core as peers, the engine and the wasm backend for tests. */
 export function packageJson(ctx: TemplateContext, kind: KindTemplate): string {
   const v = ctx.versions;
   const manifest = {
@@ -80,11 +69,12 @@ export function packageJson(ctx: TemplateContext, kind: KindTemplate): string {
       test: 'vitest run',
       prepublishOnly: 'npm run typecheck && npm test && npm run build',
     },
-    peerDependencies: { '@flatsparse/core': `^${v.core}`, '@tensorflow/tfjs-core': `^${v.tfjsCore}` },
+    peerDependencies: { '@flatsparse/plugin-api': `^${v.pluginApi}`, '@tensorflow/tfjs-core': `^${v.tfjsCore}` },
     dependencies: { zod: v.zod },
     devDependencies: {
       '@flatsparse/backend-wasm': `^${v.backendWasm}`,
       '@flatsparse/core': `^${v.core}`,
+      '@flatsparse/plugin-api': `^${v.pluginApi}`,
       '@tensorflow/tfjs-core': `^${v.tfjsCore}`,
       '@types/node': v.typesNode,
       typescript: v.typescript,
@@ -135,18 +125,20 @@ export default defineConfig({
 /** .gitignore. */
 export const GITIGNORE = 'node_modules/\ndist/\n*.tsbuildinfo\n';
 
-/** test/conformance.test.ts: the core plugin suite on the wasm backend. */
+/** test/conformance.test.ts: the plugin API's plugin suite on the wasm backend. */
 export function conformanceTest(ctx: TemplateContext, kind: KindTemplate): string {
   return `import { wasmBackend } from '@flatsparse/backend-wasm';
-import { describePluginConformance } from '@flatsparse/core/testing/vitest';
+import { registerGradients } from '@flatsparse/core';
+import { describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import create from '../src/index.js';
 
-// The plugin suite every flatsparse plugin runs (@flatsparse/core/testing): the plugin validates
-// (shape, name, version, core API range), its hooks run in order, its failures are attributed to it,
+// The plugin suite every flatsparse plugin runs (@flatsparse/plugin-api/testing): the plugin validates
+// (shape, name, version, plugin API range), its hooks run in order, its failures are attributed to it,
 // it leaks no tensor over a run, and its ${ctx.kind} '${ctx.contribution}' passes the ${ctx.kind} checks.
 // On the embedded wasm backend; add a line per backend you support (for example webgpuBackend() from
 // @flatsparse/backend-webgpu): an unavailable backend skips with its reason printed.
-describePluginConformance('${ctx.name}', () => create(${kind.conformanceOptions ?? kind.exampleOptions}), { backend: wasmBackend() });
+// tfjs-core registers no gradients by itself; the engine's registerGradients does, as a training run would.
+describePluginConformance('${ctx.name}', () => create(${kind.conformanceOptions ?? kind.exampleOptions}), { backend: wasmBackend(), setup: registerGradients });
 `;
 }
 
@@ -156,12 +148,12 @@ export function readme(ctx: TemplateContext, kind: KindTemplate): string {
   const rows: (readonly [string, string])[] = [
     ['contributes', `${ctx.kind} \`${ctx.contribution}\``],
     ...card.rows,
-    ['core API', `\`${ctx.versions.apiRange}\` (\`apiVersion\`; checked before every run)`],
+    ['plugin API', `\`${ctx.versions.apiRange}\` of @flatsparse/plugin-api (\`apiVersion\`; checked before every run)`],
     ['backends', 'any (tfjs-core ops only); the tests run the conformance suite on wasm'],
   ];
   return `# ${ctx.name}
 
-A [flatsparse](https://www.npmjs.com/package/@flatsparse/core) ${ctx.kind} plugin: ${kind.summary}
+A [flatsparse](https://www.npmjs.com/package/@flatsparse/plugin-api) ${ctx.kind} plugin: ${kind.summary}
 
 | | |
 | --- | --- |
@@ -199,6 +191,6 @@ npm publish         # runs typecheck, tests and build first (prepublishOnly)
 \`\`\`
 
 Keep \`PLUGIN_VERSION\` in \`src/index.ts\` equal to \`version\` in package.json (a test checks it), and
-widen \`API_VERSION\` only after testing against the new core.
+widen \`API_VERSION\` only after testing against the new @flatsparse/plugin-api.
 `;
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { isBuiltin } from 'node:module';
 
 const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;

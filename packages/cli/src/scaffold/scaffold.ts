@@ -1,4 +1,5 @@
-import { ConfigError, writeDirAtomic } from '@flatsparse/core';
+import { writeDirAtomic } from '@flatsparse/core';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { mkdir, readdir, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { activationTemplate } from './kinds/activation.js';

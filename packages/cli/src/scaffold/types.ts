@@ -6,9 +6,11 @@ export const PLUGIN_KINDS: readonly PluginKind[] = ['activation', 'metric', 'est
 
 /** Version ranges written into the generated package.json. */
 export interface ScaffoldVersions {
-  /** Range of core API versions the plugin declares (`Plugin.apiVersion`), `^CORE_API_VERSION`. */
+  /** Range of plugin API versions the plugin declares (`Plugin.apiVersion`), `^PLUGIN_API_VERSION`. */
   readonly apiRange: string;
-  /** Version of the installed @flatsparse/core package. */
+  /** Version of the installed @flatsparse/plugin-api package (a peer dependency of the plugin). */
+  readonly pluginApi: string;
+  /** Version of the installed @flatsparse/core package (a dev dependency: its tests register tfjs's gradients with it). */
   readonly core: string;
   /** Version of the installed @flatsparse/backend-wasm package. */
   readonly backendWasm: string;
@@ -18,7 +20,7 @@ export interface ScaffoldVersions {
   readonly zod: string;
   /** Range of TypeScript the generated tsconfigs are written for. */
   readonly typescript: string;
-  /** Range of vitest (the conformance adapters in @flatsparse/core/testing/vitest target vitest 4). */
+  /** Range of vitest (the conformance adapters in @flatsparse/plugin-api/testing/vitest target vitest 4). */
   readonly vitest: string;
   /** Range of @types/node (the generated tests read package.json with node:fs). */
   readonly typesNode: string;

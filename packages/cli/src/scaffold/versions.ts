@@ -1,4 +1,4 @@
-import { CORE_API_VERSION } from '@flatsparse/core';
+import { PLUGIN_API_VERSION } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -10,12 +10,12 @@ const TOOLS = { zod: '^4.1.12', typescript: '^5.9.3', vitest: '^4.1.12', typesNo
 
 /**
  * The versions a generated package declares, read at generation time from what this CLI runs with:
- * the core API range (`^CORE_API_VERSION`), the installed @flatsparse/core and
+ * the plugin API range (`^PLUGIN_API_VERSION`), the installed @flatsparse/plugin-api, @flatsparse/core and
  * @flatsparse/backend-wasm versions and the tfjs-core version; tool ranges are the tested ones.
  */
 export async function scaffoldVersions(): Promise<ScaffoldVersions> {
-  const [core, backendWasm] = await Promise.all([installedVersion('@flatsparse/core'), installedVersion('@flatsparse/backend-wasm')]);
-  return { apiRange: `^${CORE_API_VERSION}`, core, backendWasm, tfjsCore: tf.version_core, ...TOOLS };
+  const [pluginApi, core, backendWasm] = await Promise.all([installedVersion('@flatsparse/plugin-api'), installedVersion('@flatsparse/core'), installedVersion('@flatsparse/backend-wasm')]);
+  return { apiRange: `^${PLUGIN_API_VERSION}`, pluginApi, core, backendWasm, tfjsCore: tf.version_core, ...TOOLS };
 }
 
 /** Version in the package.json of an installed package, found by resolving it and walking up to its package.json. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
-import { Rng } from '../random.js';
+import { ConfigError, Rng } from '@flatsparse/plugin-api';
 import { topEigenvalues } from './eigen.js';
 import { estimateTrace } from './hutchinson.js';
 import { lanczos } from './lanczos.js';

@@ -1,4 +1,4 @@
-import type { EstimateCurve, EstimateRandomness, FlatnessEstimate } from '../flatness-estimator.js';
+import type { EstimateCurve, EstimateRandomness, FlatnessEstimate } from '@flatsparse/plugin-api';
 import type { CurvatureOperator } from './hvp.js';
 
 /** What an algorithm returns that goes into a FlatnessEstimate. */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError } from '../errors.js';
-import { Rng } from '../random.js';
+import { ConfigError, Rng } from '@flatsparse/plugin-api';
 import { withTapeRelease, type LossEvaluator } from './loss-evaluator.js';
 import type { LinearOperator } from './operator.js';
 import { withSecondOrderGradients } from './second-order.js';

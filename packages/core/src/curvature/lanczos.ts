@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '@flatsparse/plugin-api';
 import type { LinearOperator } from './operator.js';
 import { axpy, dot, norm, orthogonalize, scaled } from './vector-ops.js';
 

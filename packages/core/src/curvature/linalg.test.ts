@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../random.js';
+import { Rng } from '@flatsparse/plugin-api';
 import { symmetricEigen, tridiagonalEigen } from './linalg.js';
 
 const maxAbs = (values: ArrayLike<number>) => Math.max(...Array.from(values, Math.abs));

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '@flatsparse/plugin-api';
 
 /** Eigenvalues (ascending) and unit eigenvectors (`vectors[j]` belongs to `values[j]`) of a symmetric matrix. */
 export interface SymmetricEigen {

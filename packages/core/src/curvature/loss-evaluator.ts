@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EstimateCost, FlatnessInput } from '../flatness-estimator.js';
+import type { EstimateCost, FlatnessInput } from '@flatsparse/plugin-api';
 import { flattenTensors, selectParams, type ParamFilter, type ParamSubset } from './param-vector.js';
 
 /** Passes spent so far: calls of the loss closure and gradient evaluations. */

@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { ShapeError } from '@flatsparse/plugin-api';
 
 /**
  * A symmetric linear operator on float64 vectors of length `dim`: what the curvature algorithms

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, describeValue } from '../errors.js';
+import { ConfigError } from '@flatsparse/plugin-api';
+import { describeValue } from '@flatsparse/plugin-api/host';
 
 /**
  * Which parameters a curvature computation covers: a name predicate, a RegExp tested against each

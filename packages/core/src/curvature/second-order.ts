@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { plainOpsOnly, setPlainOpsOnly } from '@flatsparse/plugin-api/host';
 
 /**
  * Second-order-safe differentiation for exact Hessian-vector products (double backward) on
@@ -181,11 +182,9 @@ function unfusedMatMul({ inputs, attrs }: KernelParams): tf.Tensor {
   return bias === undefined ? product : tf.add(product, bias);
 }
 
-let active = false;
-
 /** Whether an exact Hessian-vector product is running (withSecondOrderGradients): models then use plain ops only. */
 export function secondOrderActive(): boolean {
-  return active;
+  return plainOpsOnly();
 }
 
 /**
@@ -194,13 +193,13 @@ export function secondOrderActive(): boolean {
  * Nested calls run `f` in the enclosing mode. Throws what `f` throws, after restoring.
  */
 export function withSecondOrderGradients<T>(f: () => T): T {
-  if (active) return f();
+  if (plainOpsOnly()) return f();
   const replaced = overrides();
   const originals = new Map([...replaced.keys()].map((name) => [name, tf.getGradient(name)] as const));
   const engine = tf.engine() as unknown as EngineInternals;
   const ownMethod = Object.prototype.hasOwnProperty.call(engine, 'runKernelFunc');
   const run = engine.runKernelFunc;
-  active = true;
+  setPlainOpsOnly(true);
   try {
     for (const [kernelName, config] of replaced) tf.registerGradient({ kernelName, ...config } as tf.GradConfig);
     engine.runKernelFunc = function (params: KernelParams) {
@@ -219,6 +218,6 @@ export function withSecondOrderGradients<T>(f: () => T): T {
       if (config !== undefined) tf.registerGradient(config);
       else tf.unregisterGradient(kernelName);
     }
-    active = false;
+    setPlainOpsOnly(false);
   }
 }

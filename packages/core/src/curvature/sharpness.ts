@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { FlatnessEstimate, FlatnessInput } from '../flatness-estimator.js';
-import { Rng } from '../random.js';
-import { parseOptions } from '../train/parse-options.js';
+import { type FlatnessEstimate, type FlatnessInput, Rng, parseOptions } from '@flatsparse/plugin-api';
 import { LossEvaluator } from './loss-evaluator.js';
 import { readParams, setParams, snapshotParams, type ParamFilter } from './param-vector.js';
 import { axpy, gaussian, meanAndStdErr, norm } from './vector-ops.js';
@@ -100,7 +98,7 @@ const averageSchema = z.strictObject({
  * bit-exactly.
  */
 export async function worstCaseSharpness(input: FlatnessInput, options: WorstCaseSharpnessOptions = {}): Promise<WorstCaseSharpnessEstimate> {
-  const o = parseOptions(worstSchema, options, '', 'see WorstCaseSharpnessOptions.');
+  const o = parseOptions(worstSchema, options, { path: '', fix: 'see WorstCaseSharpnessOptions.' });
   const startedAt = performance.now();
   const evaluator = new LossEvaluator(input, o.filter);
   const { subset } = evaluator;
@@ -156,7 +154,7 @@ export async function worstCaseSharpness(input: FlatnessInput, options: WorstCas
  * bit-exactly.
  */
 export async function averageSharpness(input: FlatnessInput, options: AverageSharpnessOptions = {}): Promise<AverageSharpnessEstimate> {
-  const o = parseOptions(averageSchema, options, '', 'see AverageSharpnessOptions.');
+  const o = parseOptions(averageSchema, options, { path: '', fix: 'see AverageSharpnessOptions.' });
   const startedAt = performance.now();
   const evaluator = new LossEvaluator(input, o.filter);
   const { subset } = evaluator;

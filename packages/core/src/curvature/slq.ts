@@ -1,6 +1,4 @@
-import type { EstimateCurve, EstimateRandomness } from '../flatness-estimator.js';
-import { ConfigError } from '../errors.js';
-import { Rng } from '../random.js';
+import { type EstimateCurve, type EstimateRandomness, ConfigError, Rng } from '@flatsparse/plugin-api';
 import { lanczos } from './lanczos.js';
 import { tridiagonalEigen } from './linalg.js';
 import type { LinearOperator } from './operator.js';

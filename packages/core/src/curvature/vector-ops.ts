@@ -1,4 +1,4 @@
-import type { Rng } from '../random.js';
+import type { Rng } from '@flatsparse/plugin-api';
 
 /** Dot product of two float64 vectors of equal length. */
 export function dot(a: Float64Array, b: Float64Array): number {

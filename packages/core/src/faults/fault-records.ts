@@ -1,4 +1,4 @@
-import { FlatsparseError } from '../errors.js';
+import { FlatsparseError } from '@flatsparse/plugin-api';
 
 /** Something that went wrong without stopping the run (for example a metric disabled after a fault). */
 export interface RunWarning {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { collectContributions } from '../contributions.js';
-import { NonFiniteStepError, PluginError, PluginNonFiniteError } from '../errors.js';
-import type { SparsityMetric } from '../sparsity-metric.js';
+import { collectContributions, PluginError, PluginNonFiniteError, checkFiniteFigures } from '@flatsparse/plugin-api/host';
+import { NonFiniteStepError } from '../errors.js';
+import type { SparsityMetric } from '@flatsparse/plugin-api';
 import type { FigureSummary, NamedMetric } from '../train/metric-figures.js';
-import { checkFiniteFigures } from './check-finite.js';
 import { describeFailure, type RunWarning } from './fault-records.js';
 import { MetricFaults } from './metric-faults.js';
 

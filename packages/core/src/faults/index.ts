@@ -1,4 +1,3 @@
 /** Isolation of plugin faults: the fault policy, finite checks for estimates and failure records. */
-export { checkFiniteFigures } from './check-finite.js';
 export { describeFailure, type RunFailure, type RunWarning } from './fault-records.js';
 export type { FaultPolicy, MetricFaultPolicy } from './metric-faults.js';

@@ -1,5 +1,5 @@
-import type { Contributions } from '../contributions.js';
-import { FlatsparseError, PluginError, PluginNonFiniteError } from '../errors.js';
+import { type Contributions, PluginError, PluginNonFiniteError } from '@flatsparse/plugin-api/host';
+import { FlatsparseError } from '@flatsparse/plugin-api';
 import type { FigureSummary, NamedMetric } from '../train/metric-figures.js';
 import type { RunWarning } from './fault-records.js';
 

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo } from '@flatsparse/plugin-api';
 import { CheckpointError } from '../errors.js';
 import { composePipeline, type PipelineParts } from '../pipeline/compose-pipeline.js';
 import { checkpointsDir, readCheckpoint, restoreParams } from '../train/checkpoint.js';

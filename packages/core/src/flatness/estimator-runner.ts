@@ -1,11 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Contributions } from '../contributions.js';
-import type { Dataset } from '../dataset.js';
-import { ConfigError, FlatsparseError, PluginError, PluginLeakError } from '../errors.js';
-import { checkFiniteFigures } from '../faults/check-finite.js';
-import type { EstimateCost, EstimateCurve, EstimateRandomness, FlatnessEstimate, FlatnessEstimator, FlatnessInput } from '../flatness-estimator.js';
+import { type Contributions, PluginError, PluginLeakError, checkFiniteFigures } from '@flatsparse/plugin-api/host';
+import {
+  type Dataset,
+  ConfigError,
+  FlatsparseError,
+  type EstimateCost,
+  type EstimateCurve,
+  type EstimateRandomness,
+  type FlatnessEstimate,
+  type FlatnessEstimator,
+  type FlatnessInput,
+  type TrainableModel,
+} from '@flatsparse/plugin-api';
 import { registerGradients } from '../gradients.js';
-import type { TrainableModel } from '../model.js';
 import { makeBatch } from '../train/batch-sampler.js';
 import { readTogether } from '../train/train-record.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernel, runFused } from '../kernels/fused-kernels.js';
+import { FusedKernel, runFused } from '@flatsparse/plugin-api';
 import type { CoreShape } from './attention-core.js';
 
 const cache = new Map<string, (qkv: tf.Tensor) => tf.Tensor>();

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchedAttentionCore, type AttentionCore, type CoreShape } from './attention-core.js';
 import { depthwiseAttentionCore } from './attention-depthwise.js';
 import { fusedAttention } from './attention-fused.js';
-import { FusedKernel, hasFusedKernel } from '../kernels/fused-kernels.js';
+import { FusedKernel, hasFusedKernel } from '@flatsparse/plugin-api';
 import { linear } from './linear.js';
 
 /** Parameters of one multi-head self-attention layer (fused QKV projection, then output projection). */

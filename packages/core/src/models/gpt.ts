@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '../errors.js';
+import { ShapeError } from '@flatsparse/plugin-api';
 import { embedTokens } from './embeddings.js';
 import { linear, matMulTransposed } from './linear.js';
 import { parseGptConfig, type GptConfig, type GptConfigInput } from './model-config.js';

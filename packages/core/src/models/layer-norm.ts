@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
+import { FusedKernel, hasFusedKernel, runFused } from '@flatsparse/plugin-api';
 import { columnSums } from './linear.js';
 
 type Norm = (x: tf.Tensor, scale: tf.Tensor, shift?: tf.Tensor) => tf.Tensor;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
+import { FusedKernel, hasFusedKernel, runFused } from '@flatsparse/plugin-api';
 
 // Every matMul here (forward and backward) is a plain 2-D product without transpose flags: the wasm
 // backend sends transposed or batched products to a scalar loop about 10x slower than its XNNPACK

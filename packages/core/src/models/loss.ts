@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelConfigError, ShapeError } from '../errors.js';
-import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
+import { ModelConfigError, ShapeError, FusedKernel, hasFusedKernel, runFused } from '@flatsparse/plugin-api';
 
 function checkTargets(logits: tf.Tensor, targets: tf.Tensor): void {
   const expected = logits.shape.slice(0, -1);

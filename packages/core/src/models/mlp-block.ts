@@ -1,8 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ActivationFunction } from '../activation-function.js';
-import { ShapeError } from '../errors.js';
-import type { MlpCapture } from '../mlp-capture.js';
-import type { MlpBlockInfo, MlpProbes, MlpTransform } from '../model.js';
+import { type ActivationFunction, ShapeError, type MlpCapture, type MlpBlockInfo, type MlpProbes, type MlpTransform } from '@flatsparse/plugin-api';
 import { linear } from './linear.js';
 import { probe } from './probe.js';
 

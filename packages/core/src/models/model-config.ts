@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelConfigError } from '../errors.js';
+import { ModelConfigError } from '@flatsparse/plugin-api';
 
 const positiveInt = z.number().int().positive();
 

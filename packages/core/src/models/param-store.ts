@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ModelConfigError } from '../errors.js';
-import { Rng } from '../random.js';
+import { ModelConfigError, Rng } from '@flatsparse/plugin-api';
 
 let nextInstance = 0;
 

@@ -1,9 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import type { ActivationFunction } from '../activation-function.js';
-import { ModelConfigError, ShapeError } from '../errors.js';
-import type { MlpCapture } from '../mlp-capture.js';
-import type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpTransform, ParamOptions, TrainableModel } from '../model.js';
+import {
+  type ActivationFunction,
+  ModelConfigError,
+  ShapeError,
+  type MlpCapture,
+  type ForwardOptions,
+  type ForwardResult,
+  type MlpBlockInfo,
+  type MlpTransform,
+  type ParamOptions,
+  type TrainableModel,
+} from '@flatsparse/plugin-api';
 import { addSame } from './add-same.js';
 import { selfAttention } from './attention.js';
 import { layerNorm } from './layer-norm.js';

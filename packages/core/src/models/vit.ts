@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError } from '../errors.js';
+import { ShapeError } from '@flatsparse/plugin-api';
 import { embedPatches } from './embeddings.js';
 import { linear } from './linear.js';
 import { parseVitConfig, type VitConfig, type VitConfigInput } from './model-config.js';

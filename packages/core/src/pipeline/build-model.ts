@@ -1,6 +1,4 @@
-import type { ActivationFunction } from '../activation-function.js';
-import type { Dataset } from '../dataset.js';
-import { ModelConfigError } from '../errors.js';
+import { type ActivationFunction, type Dataset, ModelConfigError } from '@flatsparse/plugin-api';
 import { createGpt, createVit, parseGptConfig, parseVitConfig, type GptModel, type VitModel, type GptConfig, type GptConfigInput, type VitConfig, type VitConfigInput } from '../models/index.js';
 
 /** Which model to build, with its config; sizes the data determines may be left out. */

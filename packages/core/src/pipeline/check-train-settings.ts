@@ -1,5 +1,4 @@
-import type { Dataset } from '../dataset.js';
-import { ConfigError } from '../errors.js';
+import { type Dataset, ConfigError } from '@flatsparse/plugin-api';
 import type { RunWarning } from '../faults/fault-records.js';
 import { lrSchedule, type LrScheduleOptions } from '../train/lr-schedule.js';
 import type { TrainSettings } from './run-pipeline.js';

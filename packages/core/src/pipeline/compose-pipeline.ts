@@ -1,10 +1,7 @@
-import type { Backend } from '../backend.js';
+import type { Backend, Dataset, Plugin } from '@flatsparse/plugin-api';
 import { createRun, type Run } from '../composition-root.js';
-import { collectContributions } from '../contributions.js';
-import type { Dataset } from '../dataset.js';
+import { collectContributions, validatePlugins } from '@flatsparse/plugin-api/host';
 import type { GptModel, VitModel } from '../models/index.js';
-import type { Plugin } from '../plugin.js';
-import { validatePlugins } from '../plugin-validation.js';
 import type { NamedMetric } from '../train/index.js';
 import { buildModel, resolveModel, type ModelSpec, type ResolvedModel } from './build-model.js';
 import { checkModelFits } from './memory-estimate.js';

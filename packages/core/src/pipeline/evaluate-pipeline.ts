@@ -1,4 +1,4 @@
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo } from '@flatsparse/plugin-api';
 import { checkSafetensorsFile } from '../io/safetensors-header.js';
 import { loadWeightsInto } from '../models/index.js';
 import { evaluate, type EvaluationResult } from '../train/index.js';

@@ -1,6 +1,5 @@
 import { totalmem } from 'node:os';
-import type { BackendInfo } from '../backend.js';
-import { ModelConfigError } from '../errors.js';
+import { type BackendInfo, ModelConfigError } from '@flatsparse/plugin-api';
 import type { ResolvedModel } from './build-model.js';
 
 /** What training a model needs in memory, estimated from its config (float32 everywhere). */

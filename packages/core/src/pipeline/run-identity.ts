@@ -1,6 +1,4 @@
-import type { Dataset } from '../dataset.js';
-import { ConfigError } from '../errors.js';
-import type { Plugin } from '../plugin.js';
+import { type Dataset, ConfigError, type Plugin } from '@flatsparse/plugin-api';
 import type { ResolvedModel } from './build-model.js';
 
 /**

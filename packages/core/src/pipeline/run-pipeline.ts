@@ -1,10 +1,7 @@
-import type { BackendInfo } from '../backend.js';
-import type { Dataset } from '../dataset.js';
-import { ConfigError } from '../errors.js';
+import { type BackendInfo, type Dataset, ConfigError, type TrainableModel } from '@flatsparse/plugin-api';
 import { describeFailure, type RunWarning } from '../faults/fault-records.js';
 import { LossGrowthWatch } from '../faults/loss-growth.js';
 import { EstimatorRunner, type EstimatorSchedule, type FlatnessBatchSettings, type FlatnessRecord } from '../flatness/estimator-runner.js';
-import type { TrainableModel } from '../model.js';
 import { loadWeightsInto, saveModel } from '../models/index.js';
 import { applyRunDirectoryPlan, planRunDirectory, type RunDirectoryPlan } from '../report/run-dir-plan.js';
 import { RunDirectory } from '../report/run-directory.js';

@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CheckpointError, ConfigError } from '../errors.js';
+import { CheckpointError } from '../errors.js';
+import { ConfigError } from '@flatsparse/plugin-api';
 import { onFile } from '../io/fs-errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { checkCheckpoint, checkpointEntries, publishedCheckpoint } from '../train/checkpoint-files.js';

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../random.js';
+import type { Rng } from '@flatsparse/plugin-api';
+import { compareArrays, type CaseResult, type ConformanceCase } from '@flatsparse/plugin-api/testing';
 import { AdamW } from '../train/adamw.js';
-import { compareArrays, fmt } from './compare.js';
-import type { CaseResult, ConformanceCase } from './types.js';
+
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 
 const LR = 0.01;
 const BETA1 = 0.9;

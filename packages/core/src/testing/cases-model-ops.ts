@@ -1,17 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hasFusedKernel, FusedKernel, type FusedKernelName } from '../kernels/fused-kernels.js';
+import { hasFusedKernel, FusedKernel, type FusedKernelName } from '@flatsparse/plugin-api';
+import { floats, ints, opCase, reference, type ConformanceCase, type Nd } from '@flatsparse/plugin-api/testing';
 import { selfAttention } from '../models/attention.js';
 import { layerNorm } from '../models/layer-norm.js';
 import { linear, matMulTransposed } from '../models/linear.js';
 import { softmaxCrossEntropy } from '../models/loss.js';
 import { globalNorm } from '../train/clip-grad.js';
-import { floats, ints } from './inputs.js';
-import { opCase } from './op-case.js';
-import { map, mean, nd, sum, zip, type Nd } from './reference-nd.js';
-import { logSoftmax, matMul, oneHot, reshape, slice, softmax, transpose } from './reference-ops.js';
-import { layerNormReference } from './cases-composite.js';
 import { adamwCase } from './case-adamw.js';
-import type { ConformanceCase } from './types.js';
+
+const { map, mean, nd, sum, zip, logSoftmax, matMul, oneHot, reshape, slice, softmax, transpose, layerNorm: layerNormReference } = reference;
 
 // The models' own ops (LayerNorm, dense layers, attention, loss, gradient norm, AdamW), as the
 // trainer calls them: on a backend that registers the fused kernels (FusedKernel) these cases run

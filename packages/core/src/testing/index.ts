@@ -1,30 +1,17 @@
 /**
- * @flatsparse/core/testing: the conformance kit every backend and every plugin runs, third-party
- * ones included, and the synthetic fixtures plugin tests reuse. Framework-agnostic: the vitest
- * adapters (describeBackendConformance, describePluginConformance) live in '@flatsparse/core/testing/vitest'.
+ * @flatsparse/core/testing: what the engine adds to the conformance kit of
+ * '@flatsparse/plugin-api/testing'. A backend that the engine will train on runs the kit's backend
+ * suite with `engineConformance()`: the tfjs gradients registered as the trainer registers them, and
+ * the models' own ops (LayerNorm, dense layers, attention, loss, gradient norm, AdamW) as extra cases,
+ * on the fused kernels where the backend has them.
  */
-export type { BackendConformanceOptions, CaseReport, CaseResult, ConformanceCase, ConformanceReport } from './types.js';
-export { compareArrays, type Comparison, type Tolerance } from './compare.js';
-export { backendConformanceCases } from './backend-cases.js';
-export { activeFusedKernels } from './cases-model-ops.js';
-export { REQUIRED_GRADIENTS } from './cases-setup.js';
-export { caseSeed, runBackendConformance, runConformanceCase } from './backend-runner.js';
-export { opCase, mergeParts, EXACT, FORWARD_TOL, GRAD_TOL, type OpCaseSpec } from './op-case.js';
-export { bools, fixed, floats, ints, type CaseInput, type FloatDraw } from './inputs.js';
-export { finiteDifferenceGrad } from './finite-difference.js';
-export { nd, type Nd } from './reference-nd.js';
-export {
-  fakeBlockInfo,
-  fakeCaptures,
-  fakeModel,
-  reluForTests,
-  type FakeCaptures,
-  type FakeCapturesOptions,
-  type FakeModel,
-  type FakeModelOptions,
-  type RecordedTransform,
-} from './fixtures.js';
-export type { PluginCheck, PluginCheckResult, PluginConformanceOptions, PluginConformanceReport } from './plugin-types.js';
-export { pluginConformanceChecks, runPluginCheck, runPluginConformance } from './plugin-runner.js';
-export { checkDispatchOrder, type DispatchEntry, type DispatchRole } from './plugin-harness.js';
-export { checkActivation } from './activation-check.js';
+import type { BackendConformanceOptions } from '@flatsparse/plugin-api/testing';
+import { registerGradients } from '../gradients.js';
+import { modelOpCases } from './cases-model-ops.js';
+
+export { activeFusedKernels, modelOpCases } from './cases-model-ops.js';
+
+/** Options for the kit's backend suite that make it check what the engine needs: pass them (with yours) to runBackendConformance or describeBackendConformance. */
+export function engineConformance(): Required<Pick<BackendConformanceOptions, 'setup' | 'extraCases'>> {
+  return { setup: registerGradients, extraCases: modelOpCases() };
+}

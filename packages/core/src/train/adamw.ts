@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
-import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
+import { FusedKernel, hasFusedKernel, runFused, type ParamOptions, parseOptions } from '@flatsparse/plugin-api';
 import type { StoredTensor } from '../io/safetensors.js';
 import { MomentGroups, type MomentEntry } from './moment-groups.js';
-import type { ParamOptions } from '../model.js';
 import { DEFAULT_NO_DECAY, resolveGroup, type DecayRule, type ParamGroup, type ResolvedGroup } from './param-groups.js';
-import { parseOptions } from './parse-options.js';
 
 const groupSchema = z
   .object({
@@ -64,7 +62,7 @@ export class AdamW {
   private count = 0;
 
   constructor(options: AdamWOptions = {}) {
-    this.options = parseOptions(adamwSchema, options, 'optimizer', 'see AdamWOptions.');
+    this.options = parseOptions(adamwSchema, options, { path: 'optimizer', fix: 'see AdamWOptions.' });
   }
 
   /** Number of updates applied so far (the t of the bias correction). */

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataSplit, TensorBatch } from '../dataset.js';
-import { DataError } from '../errors.js';
-import { Rng } from '../random.js';
+import { type DataSplit, type TensorBatch, DataError, Rng } from '@flatsparse/plugin-api';
 
 /** Everything needed to continue a sampler exactly where it was (JSON-serialisable). */
 export interface BatchSamplerState {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
 import { checkSafetensorsFile } from '../io/safetensors-header.js';
-import type { ModelView } from '../model.js';
+import type { ModelView } from '@flatsparse/plugin-api';
 import { listNames } from '../report/run-files.js';
 import { checkpointsDir, readCheckpointState, resolveCheckpointDir } from './checkpoint.js';
 

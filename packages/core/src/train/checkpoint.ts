@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../io/atomic-write.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../io/safetensors.js';
-import type { ModelView } from '../model.js';
+import type { ModelView } from '@flatsparse/plugin-api';
 
 /** Version of the checkpoint layout; a reader refuses other versions. */
 export const CHECKPOINT_FORMAT = 1;

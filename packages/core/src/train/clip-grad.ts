@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernel, hasFusedKernel, runFused } from '../kernels/fused-kernels.js';
+import { FusedKernel, hasFusedKernel, runFused } from '@flatsparse/plugin-api';
 
 /** Global L2 norm sqrt(sum_i ||g_i||^2) of a list of tensors, as a scalar on the device (0 for none). */
 export function globalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {

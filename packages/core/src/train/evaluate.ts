@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataSplit } from '../dataset.js';
-import type { TrainableModel } from '../model.js';
+import type { DataSplit, TrainableModel } from '@flatsparse/plugin-api';
 import { sequentialBatches } from './batch-sampler.js';
 import { computeFigures, reduceOf, summariseFigure, type FigureSummary, type MetricErrorHandler, type NamedMetric } from './metric-figures.js';
 import { readTogether } from './train-record.js';

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
-import type { Schedule } from '../schedule.js';
-import { parseOptions } from './parse-options.js';
+import { ConfigError, type Schedule, parseOptions } from '@flatsparse/plugin-api';
 
 const lr = z.number().positive().finite();
 const steps = z.number().int().nonnegative();
@@ -42,7 +40,7 @@ export type LrScheduleOptions = z.input<typeof scheduleSchema>;
 
 /** Builds a learning-rate schedule (step -> lr) from validated options; `defaultTotalSteps` fills cosine's totalSteps. */
 export function lrSchedule(options: LrScheduleOptions, defaultTotalSteps?: number): Schedule {
-  const o = parseOptions(scheduleSchema, options, 'lr', 'see LrScheduleOptions for the schedule kinds and their options.');
+  const o = parseOptions(scheduleSchema, options, { path: 'lr', fix: 'see LrScheduleOptions for the schedule kinds and their options.' });
   switch (o.kind) {
     case 'constant':
       return () => o.lr;

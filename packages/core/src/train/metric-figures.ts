@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { MlpCapture } from '../mlp-capture.js';
-import type { SparsityMetric } from '../sparsity-metric.js';
+import type { MlpCapture, SparsityMetric } from '@flatsparse/plugin-api';
 
 /** A metric under the name its figures are reported with (`${name}.${figure}`). */
 export interface NamedMetric {

@@ -1,5 +1,5 @@
-import { PluginError } from '../errors.js';
-import type { Plugin } from '../plugin.js';
+import { PluginError } from '@flatsparse/plugin-api/host';
+import type { Plugin } from '@flatsparse/plugin-api';
 
 /** Each plugin's `saveState()` by plugin name, checked to be JSON-serialisable (a deep copy). */
 export function savePluginStates(plugins: readonly Plugin[], step: number): Record<string, unknown> {

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TensorBatch } from '../dataset.js';
-import type { MlpCapture } from '../mlp-capture.js';
-import type { MlpProbes, TrainableModel } from '../model.js';
-import type { PluginHost } from '../plugin-host.js';
+import type { TensorBatch, MlpCapture, MlpProbes, TrainableModel } from '@flatsparse/plugin-api';
+import type { PluginHost } from '@flatsparse/plugin-api/host';
 import type { AdamW } from './adamw.js';
 import { clipScale } from './clip-grad.js';
 import { computeFigures, type NamedMetric } from './metric-figures.js';

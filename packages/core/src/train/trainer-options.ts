@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { augmentSchema, type AugmentOptions } from './augment.js';
-import type { Dataset } from '../dataset.js';
+import { type Dataset, type TrainableModel, type Schedule, parseOptions } from '@flatsparse/plugin-api';
 import type { RunWarning } from '../faults/fault-records.js';
 import type { FaultPolicy } from '../faults/metric-faults.js';
 import type { EstimatorRunner, FlatnessRecord } from '../flatness/estimator-runner.js';
-import type { TrainableModel } from '../model.js';
-import type { PluginHost } from '../plugin-host.js';
-import type { Schedule } from '../schedule.js';
+import type { PluginHost } from '@flatsparse/plugin-api/host';
 import type { AdamWOptions } from './adamw.js';
 import type { LrScheduleOptions } from './lr-schedule.js';
 import type { NamedMetric } from './metric-figures.js';
-import { parseOptions } from './parse-options.js';
 import type { RecordSink } from './train-record.js';
 
 /** Everything a training run is made of. Steps are 0-based indices; counts ("after k steps") are not. */
@@ -114,5 +111,5 @@ export type ResolvedTrainerOptions = z.output<typeof optionsSchema>;
 
 /** Validates trainer options (ConfigError with the offending key under 'trainer.'). */
 export function parseTrainerOptions(options: TrainerOptions): ResolvedTrainerOptions {
-  return parseOptions(optionsSchema, options, 'trainer', 'see TrainerOptions for every option and its meaning.');
+  return parseOptions(optionsSchema, options, { path: 'trainer', fix: 'see TrainerOptions for every option and its meaning.' });
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, NonFiniteStepError, PluginNonFiniteError, RunDisposedError } from '../errors.js';
+import { NonFiniteStepError } from '../errors.js';
+import { ConfigError, Rng, type Schedule } from '@flatsparse/plugin-api';
+import { PluginNonFiniteError, RunDisposedError } from '@flatsparse/plugin-api/host';
 import type { RunWarning } from '../faults/fault-records.js';
 import { MetricFaults } from '../faults/metric-faults.js';
-import { Rng } from '../random.js';
-import type { Schedule } from '../schedule.js';
 import { AdamW } from './adamw.js';
 import { BatchSampler, makeBatch } from './batch-sampler.js';
 import { shiftImages } from './augment.js';

@@ -1,7 +1,6 @@
-import { interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 import { normalCdf } from './erf.js';
 
@@ -12,7 +11,6 @@ export interface GeluOptions {
 }
 
 const schema = z.strictObject({ approximate: z.enum(['none', 'tanh']).default('none') });
-const EXPECTED = "{ approximate?: 'none' | 'tanh' }";
 const TANH_SCALE = Math.sqrt(2 / Math.PI);
 const TANH_CUBIC = 0.044715;
 
@@ -22,7 +20,7 @@ const TANH_CUBIC = 0.044715;
  * form is x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3). No flat region; at rest at 0.
  */
 export function geluActivation(options: GeluOptions = {}): ActivationFunction {
-  const { approximate } = parseOptions('gelu', schema, options, EXPECTED);
+  const { approximate } = parseOptions(schema, options, { plugin: 'gelu' });
   const base = { name: 'gelu', flatRegions: Object.freeze([]), restRegions: Object.freeze([interval(0, 0)]) };
   if (approximate === 'tanh') {
     // 0.5 (1 + tanh(u)) = sigmoid(2u) and 1 - tanh(u)^2 = 4 s (1 - s): the sigmoid form keeps the

@@ -1,7 +1,6 @@
-import { interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** ReLU, max(x, 0): flat on (-inf, 0] (the gradient at the kink is 0, as in tf.relu), at rest at 0. */
@@ -20,6 +19,6 @@ export type ReluOptions = Record<string, never>;
 
 /** Plugin 'relu': contributes the activation 'relu'. */
 export function relu(options: ReluOptions = {}): Plugin {
-  parseOptions('relu', z.strictObject({}), options, '{} (no options)');
+  parseOptions(z.strictObject({}), options, { plugin: 'relu' });
   return builtinPlugin('relu', { activations: [reluActivation] });
 }

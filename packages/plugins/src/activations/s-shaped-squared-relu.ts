@@ -1,7 +1,6 @@
-import { interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Options of the S-shaped squared ReLU (both default to 0). The paper's stability study uses +-1.6. */
@@ -16,7 +15,6 @@ export interface SShapedSquaredReluOptions {
 export const S_SHAPED_HALF_WIDTH = 1.5;
 
 const schema = z.strictObject({ sx: z.number().default(0), sy: z.number().default(0) });
-const EXPECTED = '{ sx?: finite number, sy?: finite number }';
 const H = S_SHAPED_HALF_WIDTH;
 
 /**
@@ -25,7 +23,7 @@ const H = S_SHAPED_HALF_WIDTH;
  * f'(x) = 2 relu(u - 1.5) + 2 relu(-u - 1.5). Flat on [sx - 1.5, sx + 1.5], at rest at sy.
  */
 export function sShapedSquaredReluActivation(options: SShapedSquaredReluOptions = {}): ActivationFunction {
-  const { sx, sy } = parseOptions('s-shaped-squared-relu', schema, options, EXPECTED);
+  const { sx, sy } = parseOptions(schema, options, { plugin: 's-shaped-squared-relu' });
   const sq = (v: number): number => Math.max(v, 0) ** 2;
   return Object.freeze({
     name: 'sShapedSquaredRelu',

@@ -1,7 +1,6 @@
-import { interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Options of the shifted ReLU (both default to 0, which gives plain ReLU). */
@@ -13,14 +12,13 @@ export interface ShiftedReluOptions {
 }
 
 const schema = z.strictObject({ sx: z.number().default(0), sy: z.number().default(0) });
-const EXPECTED = '{ sx?: finite number, sy?: finite number }';
 
 /**
  * Shifted ReLU, relu(x - sx) + sy: flat on (-inf, sx], at rest at sy. With sy != 0 exact-zero
  * activation sparsity vanishes while derivative sparsity keeps its meaning (spec section 3).
  */
 export function shiftedReluActivation(options: ShiftedReluOptions = {}): ActivationFunction {
-  const { sx, sy } = parseOptions('shifted-relu', schema, options, EXPECTED);
+  const { sx, sy } = parseOptions(schema, options, { plugin: 'shifted-relu' });
   return Object.freeze({
     name: 'shiftedRelu',
     apply: (x: tf.Tensor) => tf.tidy(() => tf.add(tf.relu(tf.sub(x, sx)), sy)),

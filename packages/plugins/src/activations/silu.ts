@@ -1,7 +1,6 @@
-import { interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /**
@@ -26,6 +25,6 @@ export type SiluOptions = Record<string, never>;
 
 /** Plugin 'silu': contributes the activation 'silu'. */
 export function silu(options: SiluOptions = {}): Plugin {
-  parseOptions('silu', z.strictObject({}), options, '{} (no options)');
+  parseOptions(z.strictObject({}), options, { plugin: 'silu' });
   return builtinPlugin('silu', { activations: [siluActivation] });
 }

@@ -1,7 +1,6 @@
-import { interval, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Squared ReLU, relu(x)^2 (Primer): derivative 2 relu(x), flat on (-inf, 0], at rest at 0. */
@@ -19,6 +18,6 @@ export type SquaredReluOptions = Record<string, never>;
 
 /** Plugin 'squared-relu': contributes the activation 'squaredRelu'. */
 export function squaredRelu(options: SquaredReluOptions = {}): Plugin {
-  parseOptions('squared-relu', z.strictObject({}), options, '{} (no options)');
+  parseOptions(z.strictObject({}), options, { plugin: 'squared-relu' });
   return builtinPlugin('squared-relu', { activations: [squaredReluActivation] });
 }

@@ -1,7 +1,6 @@
-import type { MlpCapture, Plugin, SparsityMetric } from '@flatsparse/core';
+import { parseOptions, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** The activation-ratio diagnostic takes no options. */
@@ -19,7 +18,7 @@ export function activationRatioOf(a: tf.Tensor): tf.Scalar {
 
 /** The metric 'activationRatio' ({ value }), from the forward pass. */
 export function activationRatioMetric(options: ActivationRatioOptions = {}): SparsityMetric {
-  parseOptions('activation-ratio', z.strictObject({}), options, '{} (no options)');
+  parseOptions(z.strictObject({}), options, { plugin: 'activation-ratio' });
   return Object.freeze({ name: 'activationRatio', compute: (capture: MlpCapture) => ({ value: activationRatioOf(capture.a) }) });
 }
 

@@ -1,7 +1,6 @@
-import { intervalCounts, sharedOutsideIndicator, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, parseOptions, sharedOutsideIndicator, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** The active-slope diagnostic takes no options. */
@@ -26,7 +25,7 @@ export function activeSlopeOf(capture: MlpCapture): { meanPre: tf.Scalar; meanSl
 
 /** The metric 'activeSlope' ({ meanPre, meanSlope } on the active entries), from the forward pass. */
 export function activeSlopeMetric(options: ActiveSlopeOptions = {}): SparsityMetric {
-  parseOptions('active-slope', z.strictObject({}), options, '{} (no options)');
+  parseOptions(z.strictObject({}), options, { plugin: 'active-slope' });
   return Object.freeze({ name: 'activeSlope', compute: (capture: MlpCapture) => ({ ...activeSlopeOf(capture) }) });
 }
 

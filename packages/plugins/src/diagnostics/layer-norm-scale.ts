@@ -1,7 +1,7 @@
-import { PluginError, type MlpCapture, type ModelView, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { parseOptions, type MlpCapture, type ModelView, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
+import { PluginError } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { BUILTIN_API_RANGE, BUILTIN_PLUGIN_VERSION } from '../plugin-meta.js';
 
 /** Options of the LayerNorm-scale diagnostic. */
@@ -14,7 +14,6 @@ export interface LayerNormScaleOptions {
 
 const PLUGIN = 'layer-norm-scale';
 const schema = z.strictObject({ bound: z.number().finite().default(1), tolerance: z.number().nonnegative().default(1e-6) });
-const EXPECTED = '{ bound?: number, tolerance?: number >= 0 }';
 
 /**
  * mean, min and the fraction of entries at `bound` (|gamma - bound| <= tolerance) of a LayerNorm
@@ -36,7 +35,7 @@ export function layerNormScaleOf(scale: tf.Tensor, bound = 1, tolerance = 1e-6):
  * it: use it through `layerNormScale()`. A block without a LayerNorm scale gets no figures.
  */
 export function layerNormScaleMetric(options: LayerNormScaleOptions = {}): SparsityMetric & { bind(model: ModelView): void } {
-  const { bound, tolerance } = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const { bound, tolerance } = parseOptions(schema, options, { plugin: PLUGIN });
   let model: ModelView | undefined;
   return Object.freeze({
     name: 'layerNormScale',

@@ -1,7 +1,7 @@
-import { intervalCounts, maskedRowSumSquares, PluginError, rowSumSquares, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, maskedRowSumSquares, parseOptions, rowSumSquares, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
+import { PluginError } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** The figures of augmented flatness for one MLP block (scalar tensors on the device). */
@@ -77,7 +77,7 @@ function flatnessFigures(capture: MlpCapture): AugmentedFlatnessFigures {
 
 /** The metric 'augmentedFlatness' (needs gradients) with the figures of AugmentedFlatnessFigures. */
 export function augmentedFlatnessMetric(options: AugmentedFlatnessOptions = {}): SparsityMetric {
-  parseOptions(PLUGIN, z.strictObject({}), options, '{} (no options)');
+  parseOptions(z.strictObject({}), options, { plugin: PLUGIN });
   return Object.freeze({ name: 'augmentedFlatness', needsGradients: true, compute: computeShared });
 }
 

@@ -10,13 +10,9 @@ import {
   worstCaseSharpness as worstCaseSharpnessOf,
   type CurvatureFigures,
   type CurvatureOperator,
-  type EstimateCurve,
-  type FlatnessEstimator,
-  type FlatnessInput,
-  type Plugin,
 } from '@flatsparse/core';
+import { parseOptions, type EstimateCurve, type FlatnessEstimator, type FlatnessInput, type Plugin } from '@flatsparse/plugin-api';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Options shared by the Hessian estimators: which parameters, and how Hessian-vector products are computed. */
@@ -43,7 +39,6 @@ const hessianShape = {
   hvp: z.enum(['auto', 'finite-difference', 'exact']).optional(),
   relativeStep: z.number().positive().lt(1).optional(),
 };
-const HESSIAN_EXPECTED = "params?: RegExp source, hvp?: 'auto' | 'finite-difference' | 'exact', relativeStep?: number in (0, 1)";
 
 /** Options of `hessianTrace`. */
 export interface HessianTraceOptions extends HessianOptions {
@@ -139,10 +134,9 @@ function hessianEstimator<R extends CurvatureFigures>(
  */
 export function hessianTraceEstimator(options: HessianTraceOptions = {}): FlatnessEstimator {
   const o = parseOptions(
-    'hessian-trace',
     z.strictObject({ ...hessianShape, probes: z.number().int().min(3).optional(), variant: z.enum(['hutchinson', 'hutch++']).optional() }),
     options,
-    `{ probes?: integer >= 3, variant?: 'hutchinson' | 'hutch++', ${HESSIAN_EXPECTED} }`,
+    { plugin: 'hessian-trace' },
   );
   return hessianEstimator('hessianTrace', o, (op, seed) => estimateTrace(op, { seed, probes: o.probes, variant: o.variant }));
 }
@@ -154,7 +148,6 @@ export function hessianTraceEstimator(options: HessianTraceOptions = {}): Flatne
  */
 export function hessianEigenvaluesEstimator(options: HessianEigenvaluesOptions = {}): FlatnessEstimator {
   const o = parseOptions(
-    'hessian-eigenvalues',
     z.strictObject({
       ...hessianShape,
       k: z.number().int().positive().max(50).optional(),
@@ -163,7 +156,7 @@ export function hessianEigenvaluesEstimator(options: HessianEigenvaluesOptions =
       maxIterations: z.number().int().positive().optional(),
     }),
     options,
-    `{ k?: integer 1..50, method?: 'lanczos' | 'power', steps?: integer, maxIterations?: integer, ${HESSIAN_EXPECTED} }`,
+    { plugin: 'hessian-eigenvalues' },
   );
   return hessianEstimator('hessianEigenvalues', o, (op, seed) => topEigenvalues(op, { seed, k: o.k, method: o.method, steps: o.steps, maxIterations: o.maxIterations }));
 }
@@ -175,7 +168,6 @@ export function hessianEigenvaluesEstimator(options: HessianEigenvaluesOptions =
  */
 export function hessianSpectrumEstimator(options: HessianSpectrumOptions = {}): FlatnessEstimator {
   const o = parseOptions(
-    'hessian-spectrum',
     z.strictObject({
       ...hessianShape,
       probes: z.number().int().positive().optional(),
@@ -184,7 +176,7 @@ export function hessianSpectrumEstimator(options: HessianSpectrumOptions = {}): 
       sigma: z.number().positive().optional(),
     }),
     options,
-    `{ probes?: integer, steps?: integer >= 2, gridSize?: integer >= 8, sigma?: number > 0, ${HESSIAN_EXPECTED} }`,
+    { plugin: 'hessian-spectrum' },
   );
   return hessianEstimator('hessianSpectrum', o, (op, seed) => spectralDensity(op, { seed, probes: o.probes, steps: o.steps, gridSize: o.gridSize, sigma: o.sigma }), (result) => ({
     spectralDensity: result.density,
@@ -197,7 +189,6 @@ export function hessianSpectrumEstimator(options: HessianSpectrumOptions = {}): 
  */
 export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOptions = {}): FlatnessEstimator {
   const o = parseOptions(
-    'worst-case-sharpness',
     z.strictObject({
       rho: z.number().positive().optional(),
       steps: z.number().int().positive().optional(),
@@ -206,7 +197,7 @@ export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOpt
       params: regexSource.optional(),
     }),
     options,
-    '{ rho?: number > 0, steps?: integer, adaptive?: boolean, eta?: number >= 0, params?: RegExp source }',
+    { plugin: 'worst-case-sharpness' },
   );
   return Object.freeze({
     name: 'worstCaseSharpness',
@@ -221,7 +212,6 @@ export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOpt
 /** Estimator 'averageSharpness': E[L(w + sigma eps)] - L(w) under Gaussian weight noise, with its standard error and 95% interval. */
 export function averageSharpnessEstimator(options: AverageSharpnessPluginOptions = {}): FlatnessEstimator {
   const o = parseOptions(
-    'average-sharpness',
     z.strictObject({
       sigma: z.number().positive().optional(),
       samples: z.number().int().min(2).optional(),
@@ -230,7 +220,7 @@ export function averageSharpnessEstimator(options: AverageSharpnessPluginOptions
       params: regexSource.optional(),
     }),
     options,
-    '{ sigma?: number > 0, samples?: integer >= 2, relative?: boolean, antithetic?: boolean, params?: RegExp source }',
+    { plugin: 'average-sharpness' },
   );
   return Object.freeze({
     name: 'averageSharpness',

@@ -1,7 +1,6 @@
-import { interval, type ActivationContext, type ActivationFunction, type Plugin } from '@flatsparse/core';
+import { interval, parseOptions, type ActivationContext, type ActivationFunction, type Plugin } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 import { jSquaredReLUDerivative, jSquaredReLUForward, jSquaredReLUMixWeight, jSquaredReLUReference } from './j-squared-relu-math.js';
 
@@ -24,7 +23,6 @@ const schema = z.strictObject({
   bounded: z.boolean().default(false),
   mix: z.union([z.boolean(), z.strictObject({ steps: z.number().positive().finite().default(DEFAULT_MIX_STEPS) })]).default(false),
 });
-const EXPECTED = '{ bounded?: boolean, mix?: boolean | { steps?: number > 0 } }';
 
 /**
  * J-SquaredReLU (M3) as a plain activation named 'jSquaredReLU': f(x) = relu(x) + relu(x)^2 / 2 with
@@ -34,7 +32,7 @@ const EXPECTED = '{ bounded?: boolean, mix?: boolean | { steps?: number > 0 } }'
  * latest forward pass), 0 before any.
  */
 export function jSquaredReLUActivation(options: JSquaredReLUOptions = {}): ActivationFunction {
-  const { bounded, mix } = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const { bounded, mix } = parseOptions(schema, options, { plugin: PLUGIN });
   const base = { name: 'jSquaredReLU', flatRegions: Object.freeze([interval(-Infinity, 0, false, false)]), restRegions: Object.freeze([interval(0, 0)]) };
   if (mix === false) {
     return Object.freeze({

@@ -1,7 +1,6 @@
-import type { ModelView, Plugin, Regularizer } from '@flatsparse/core';
+import { parseOptions, type ModelView, type Plugin, type Regularizer } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { BUILTIN_API_RANGE, BUILTIN_PLUGIN_VERSION } from '../plugin-meta.js';
 
 /** Default ramp length T_up of the fine-tuning mode (the paper's 3000 steps on C4). */
@@ -32,7 +31,6 @@ const schema = z
     bound: z.number().positive().finite().default(1),
     rampSteps: z.number().positive().finite().optional(),
   });
-const EXPECTED = "{ mode?: 'scratch' | 'finetune', bound?: number > 0, rampSteps?: number > 0 }";
 
 /**
  * The lower bound M2 puts on |gamma| after the step with 0-based index `step` (the index the trainer
@@ -41,7 +39,7 @@ const EXPECTED = "{ mode?: 'scratch' | 'finetune', bound?: number > 0, rampSteps
  * is the number of completed steps, so the next forward pass (step + 1) sees the bound of its own index.
  */
 export function layerNormScaleBound(step: number, options: RestrictedLayerNormOptions = {}): number {
-  return boundAt(step, parseOptions(PLUGIN, schema, options, EXPECTED));
+  return boundAt(step, parseOptions(schema, options, { plugin: PLUGIN }));
 }
 
 function boundAt(step: number, { mode, bound, rampSteps }: z.output<typeof schema>): number {
@@ -63,7 +61,7 @@ export function restrictLayerNormScale(scale: tf.Tensor, bound: number, keepSign
 
 /** The projection of M2 on the scales of the LayerNorms feeding MLP blocks (attention LayerNorms untouched). */
 export function restrictedLayerNormRegularizer(options: RestrictedLayerNormOptions = {}): Regularizer {
-  const parsed = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const parsed = parseOptions(schema, options, { plugin: PLUGIN });
   return Object.freeze({
     name: 'restrictedLayerNorm',
     project(model: ModelView, step: number) {
@@ -81,7 +79,7 @@ export function restrictedLayerNormRegularizer(options: RestrictedLayerNormOptio
  * and in scratch mode gamma projected at once, so gamma >= bound holds from the first forward pass.
  */
 export function restrictLayerNorms(model: ModelView, options: RestrictedLayerNormOptions = {}): void {
-  const parsed = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const parsed = parseOptions(schema, options, { plugin: PLUGIN });
   for (const block of model.mlpBlocks) {
     const shift = block.lnShift === undefined ? undefined : model.params.get(block.lnShift);
     if (shift !== undefined) {

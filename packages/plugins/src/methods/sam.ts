@@ -1,7 +1,6 @@
-import type { Batch, ModelView, Plugin, PluginContext, TrainableModel } from '@flatsparse/core';
+import { parseOptions, type Batch, type ModelView, type Plugin, type PluginContext, type TrainableModel } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { BUILTIN_API_RANGE, BUILTIN_PLUGIN_VERSION } from '../plugin-meta.js';
 
 /** Options of SAM / ASAM. */
@@ -47,7 +46,6 @@ const schema = z.strictObject({
   params: z.string().refine(isRegExpSource, { message: 'must be a valid regular expression' }).optional(),
   labelSmoothing: z.number().min(0).lt(1).default(0),
 });
-const EXPECTED = '{ rho?: number > 0, adaptive?: boolean, eta?: number >= 0, every?: integer >= 1, params?: regular expression string, labelSmoothing?: number in [0, 1) }';
 
 /**
  * The ascent step e of SAM or ASAM for weights w with gradients g (same order and shapes), on the
@@ -116,7 +114,7 @@ function ascend(model: TrainableModel, variables: readonly tf.Variable[], batch:
  * `permissions.writeParams`. Parameters added by other plugins in 'modelBuilt' are included.
  */
 export function sam(options: SamOptions = {}): Plugin {
-  const o = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const o = parseOptions(schema, options, { plugin: PLUGIN });
   const select = o.params === undefined ? undefined : new RegExp(o.params);
   let model: TrainableModel | undefined;
   let saved: Saved[] | undefined;

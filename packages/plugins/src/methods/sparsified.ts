@@ -1,7 +1,6 @@
-import type { Plugin } from '@flatsparse/core';
+import { parseOptions, type Plugin } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { relu } from '../activations/relu.js';
-import { parseOptions } from '../options.js';
 import { jSquaredReLU, type JSquaredReLUOptions } from './j-squared-relu.js';
 import { restrictedLayerNorm, type RestrictedLayerNormOptions } from './restricted-layer-norm.js';
 import { zerothBias, type ZerothBiasOptions } from './zeroth-bias.js';
@@ -19,10 +18,9 @@ export interface SparsifiedOptions {
 const PRESET = 'sparsified';
 const method = z.union([z.boolean(), z.looseObject({})]).default(true);
 const schema = z.strictObject({ zerothBias: method, restrictedLayerNorm: method, jSquaredReLU: method });
-const EXPECTED = '{ zerothBias?: boolean | ZerothBiasOptions, restrictedLayerNorm?: boolean | RestrictedLayerNormOptions, jSquaredReLU?: boolean | JSquaredReLUOptions }';
 
 function build(options: SparsifiedOptions, defaults: { restrictedLayerNorm: RestrictedLayerNormOptions; jSquaredReLU: JSquaredReLUOptions }): Plugin[] {
-  const o = parseOptions(PRESET, schema, options, EXPECTED);
+  const o = parseOptions(schema, options, { plugin: PRESET });
   const on = <T extends object>(value: boolean | object, base: T): T | undefined => (value === false ? undefined : value === true ? base : { ...base, ...value });
   const m1 = on(o.zerothBias, {} as ZerothBiasOptions);
   const m2 = on(o.restrictedLayerNorm, defaults.restrictedLayerNorm);
@@ -50,7 +48,7 @@ export function sparsifiedFinetune(options: SparsifiedOptions = {}): Plugin[] {
 
 /** The activation a run with these options selects: 'jSquaredReLU' unless M3 is off ('relu'). */
 export function sparsifiedActivation(options: SparsifiedOptions = {}): 'jSquaredReLU' | 'relu' {
-  return parseOptions(PRESET, schema, options, EXPECTED).jSquaredReLU === false ? 'relu' : 'jSquaredReLU';
+  return parseOptions(schema, options, { plugin: PRESET }).jSquaredReLU === false ? 'relu' : 'jSquaredReLU';
 }
 
 /** One arm of the ablation study: a name, fresh plugins per run (with the activation's plugin) and the activation to select. */

@@ -1,7 +1,7 @@
-import { ModelConfigError, PluginError, ShapeError, type MlpCapture, type ModelView, type MlpTransform, type Plugin, type Regularizer, type SparsityMetric } from '@flatsparse/core';
+import { ModelConfigError, parseOptions, ShapeError, type MlpCapture, type MlpTransform, type ModelView, type Plugin, type Regularizer, type SparsityMetric } from '@flatsparse/plugin-api';
+import { PluginError } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { BUILTIN_API_RANGE, BUILTIN_PLUGIN_VERSION } from '../plugin-meta.js';
 
 /** Options of the zeroth biases (M1). */
@@ -24,7 +24,6 @@ const schema = z.strictObject({
   placement: z.enum(['input', 'output']).default('input'),
   weightDecay: z.number().nonnegative().finite().optional(),
 });
-const EXPECTED = "{ c?: number > 0, placement?: 'input' | 'output', weightDecay?: number >= 0 }";
 
 /** Name of block `index`'s zeroth-bias table, shape [maxTokens, d]. */
 export function zerothBiasName(index: number): string {
@@ -60,7 +59,7 @@ function addTableRows(table: tf.Variable, block: number): MlpTransform {
 
 /** The projection of M1: after every step, every table clipped to c |gamma| of the LayerNorm feeding its MLP. */
 export function zerothBiasRegularizer(options: ZerothBiasOptions = {}): Regularizer {
-  const { c } = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const { c } = parseOptions(schema, options, { plugin: PLUGIN });
   return Object.freeze({
     name: 'zerothBias',
     project(model: ModelView) {
@@ -82,7 +81,7 @@ export function zerothBiasRegularizer(options: ZerothBiasOptions = {}): Regulari
 
 /** Adds one zero-initialised [maxTokens, d] table per MLP block and its transform; sets its weight decay. */
 export function addZerothBiases(model: ModelView, options: ZerothBiasOptions = {}): void {
-  const { placement, weightDecay } = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const { placement, weightDecay } = parseOptions(schema, options, { plugin: PLUGIN });
   for (const block of model.mlpBlocks) {
     const name = zerothBiasName(block.index);
     const zeros = tf.zeros([model.maxTokens, block.d]);
@@ -134,7 +133,7 @@ function zerothBiasMetric(c: number, model: () => ModelView | undefined): Sparsi
  */
 export function zerothBias(options: ZerothBiasOptions = {}): Plugin {
   const regularizer = zerothBiasRegularizer(options);
-  const { c } = parseOptions(PLUGIN, schema, options, EXPECTED);
+  const { c } = parseOptions(schema, options, { plugin: PLUGIN });
   let model: ModelView | undefined;
   return {
     name: PLUGIN,

@@ -1,7 +1,6 @@
-import { intervalCounts, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, parseOptions, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Options of activation sparsity. */
@@ -11,7 +10,6 @@ export interface ActivationSparsityOptions {
 }
 
 const schema = z.strictObject({ threshold: z.number().nonnegative().default(1e-6) });
-const EXPECTED = '{ threshold?: number >= 0 }';
 
 /**
  * Fraction of the entries of `a` lying within `threshold` of any rest region (for ReLU: |a| <= 1e-6),
@@ -23,7 +21,7 @@ export function activationSparsityOf(a: tf.Tensor, restRegions: readonly Interva
 
 /** The metric 'activationSparsity' with the figure { value }, from the forward pass only. */
 export function activationSparsityMetric(options: ActivationSparsityOptions = {}): SparsityMetric {
-  const { threshold } = parseOptions('activation-sparsity', schema, options, EXPECTED);
+  const { threshold } = parseOptions(schema, options, { plugin: 'activation-sparsity' });
   return Object.freeze({
     name: 'activationSparsity',
     // Untidied on purpose: computeFigures' scope disposes the intermediates, and dead neurons reuses the counts of a.

@@ -1,7 +1,6 @@
-import { intervalCounts, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, parseOptions, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Options of the dead-neuron fraction. */
@@ -11,7 +10,6 @@ export interface DeadNeuronsOptions {
 }
 
 const schema = z.strictObject({ threshold: z.number().nonnegative().default(1e-6) });
-const EXPECTED = '{ threshold?: number >= 0 }';
 
 /**
  * Fraction of the n neurons (last axis of `a`) that are inactive (within `threshold` of a rest
@@ -33,7 +31,7 @@ function deadFraction(a: tf.Tensor, restRegions: readonly Interval[], threshold:
 
 /** The metric 'deadNeurons' with the figure { value }, from the forward pass only. */
 export function deadNeuronsMetric(options: DeadNeuronsOptions = {}): SparsityMetric {
-  const { threshold } = parseOptions('dead-neurons', schema, options, EXPECTED);
+  const { threshold } = parseOptions(schema, options, { plugin: 'dead-neurons' });
   return Object.freeze({
     name: 'deadNeurons',
     // Untidied on purpose: computeFigures' scope disposes the intermediates; the counts of a are shared with activation sparsity.

@@ -1,7 +1,6 @@
-import { intervalCounts, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/core';
+import { intervalCounts, parseOptions, type Interval, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Derivative sparsity takes no options. */
@@ -17,7 +16,7 @@ export function derivativeSparsityOf(p: tf.Tensor, flatRegions: readonly Interva
 
 /** The metric 'derivativeSparsity' with the figure { value }, from the forward pass only. */
 export function derivativeSparsityMetric(options: DerivativeSparsityOptions = {}): SparsityMetric {
-  parseOptions('derivative-sparsity', z.strictObject({}), options, '{} (no options)');
+  parseOptions(z.strictObject({}), options, { plugin: 'derivative-sparsity' });
   return Object.freeze({
     name: 'derivativeSparsity',
     // Untidied on purpose: computeFigures' scope disposes the intermediates, and augmented flatness reuses the counts of p.

@@ -1,7 +1,6 @@
-import type { MlpCapture, Plugin, SparsityMetric } from '@flatsparse/core';
+import { parseOptions, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 
 /** Options of top-k sparsity. */
@@ -11,7 +10,6 @@ export interface TopkSparsityOptions {
 }
 
 const schema = z.strictObject({ mass: z.number().gt(0).lte(1).default(0.99) });
-const EXPECTED = '{ mass?: number in (0, 1] }';
 
 /**
  * Top-k sparsity of `a` ([..., n]): per token, k is the smallest count whose largest |a| entries hold
@@ -37,7 +35,7 @@ export function topkSparsityOf(a: tf.Tensor, mass = 0.99): { value: tf.Scalar; m
 
 /** The metric 'topkSparsity' with the figures { value, meanK }, from the forward pass only. */
 export function topkSparsityMetric(options: TopkSparsityOptions = {}): SparsityMetric {
-  const { mass } = parseOptions('topk-sparsity', schema, options, EXPECTED);
+  const { mass } = parseOptions(schema, options, { plugin: 'topk-sparsity' });
   return Object.freeze({ name: 'topkSparsity', compute: (capture: MlpCapture) => topkSparsityOf(capture.a, mass) });
 }
 

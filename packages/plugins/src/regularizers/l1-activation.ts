@@ -1,7 +1,6 @@
-import type { LossTermInput, Plugin, Regularizer } from '@flatsparse/core';
+import { parseOptions, type LossTermInput, type Plugin, type Regularizer } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseOptions } from '../options.js';
 import { builtinPlugin } from '../plugin-meta.js';
 import { weightSchedule, type WeightScheduleSpec } from './weight-schedule.js';
 
@@ -24,8 +23,6 @@ const schema = z.strictObject({
     ])
     .default({ kind: 'constant' }),
 });
-const EXPECTED =
-  "{ weight: number >= 0, schedule?: { kind: 'constant' } | { kind: 'linear', steps: number > 0 } | { kind: 'prosparse', stages: [{ steps: number > 0, value: number }, ...] } }";
 
 /**
  * Mean |a| over every entry of every MLP activation, averaged over blocks (0 without blocks): the
@@ -41,7 +38,7 @@ export function l1ActivationLoss(input: LossTermInput): tf.Scalar {
 
 /** The regularizer 'l1Activation': loss term l1ActivationLoss weighted by the chosen schedule. */
 export function l1ActivationRegularizer(options: L1ActivationOptions): Regularizer {
-  const { weight, schedule } = parseOptions('l1-activation', schema, options, EXPECTED);
+  const { weight, schedule } = parseOptions(schema, options, { plugin: 'l1-activation' });
   return Object.freeze({ name: 'l1Activation', lossTerm: l1ActivationLoss, weight: weightSchedule(weight, schedule) });
 }
 

@@ -1,4 +1,4 @@
-import { constantSchedule, rampSchedule, type Schedule } from '@flatsparse/core';
+import { constantSchedule, rampSchedule, type Schedule } from '@flatsparse/plugin-api';
 
 /** One stage of a ProSparse schedule: it lasts `steps` steps and ends at `value`. */
 export interface ProsparseStage {

@@ -10,10 +10,9 @@ export const activationTemplate: KindTemplate = {
   summary: 'a soft-thresholded ReLU, f(x) = max(x - threshold, 0), flat on (-inf, threshold] and at rest at 0.',
   exampleOptions: OPTIONS,
   source: (ctx: TemplateContext) => `${sourceHead(ctx, {
-    coreImports: 'interval, type ActivationFunction',
+    apiImports: 'interval, type ActivationFunction',
     optionsDoc: 'Options of the activation.\n- `threshold` (number, default 0.5): the input below which the output is 0 and flat.',
     schema: 'z.strictObject({ threshold: z.number().default(0.5) })',
-    expected: '{ threshold?: finite number }',
   })}
 /**
  * The activation '${ctx.contribution}': f(x) = max(x - threshold, 0), f'(x) = 1[x > threshold]. Its
@@ -22,7 +21,7 @@ export const activationTemplate: KindTemplate = {
  * plain float64 JavaScript, which the conformance suite compares \`apply\` against.
  */
 export function ${ctx.contribution}Activation(options?: unknown): ActivationFunction {
-  const { threshold } = parseOptions(options);
+  const { threshold } = parsedOptions(options);
   return Object.freeze({
     name: '${ctx.contribution}',
     apply: (x: tf.Tensor) => tf.tidy(() => tf.relu(tf.sub(x, threshold))),

@@ -12,11 +12,10 @@ export const estimatorTemplate: KindTemplate = {
   // The suite's synthetic parameters are named 'a' and 'b': estimate over all of them.
   conformanceOptions: '{}',
   source: (ctx: TemplateContext) => `${sourceHead(ctx, {
-    coreImports: 'registerGradients, type FlatnessEstimate, type FlatnessEstimator, type FlatnessInput',
+    apiImports: 'type FlatnessEstimate, type FlatnessEstimator, type FlatnessInput',
     optionsDoc:
       'Options of the estimator.\n- `match` (regular expression, optional): only parameters whose name it matches (for example\n  \'mlp\' for the MLP weights); default every trainable parameter the input selects.',
     schema: "z.strictObject({ match: z.string().refine(isRegExp, 'must be a valid regular expression').optional() })",
-    expected: '{ match?: regular expression source }',
   })}
 function isRegExp(source: string): boolean {
   try {
@@ -34,12 +33,11 @@ function isRegExp(source: string): boolean {
  * Every parameter is left exactly as it was, and every tensor it makes is disposed.
  */
 export function ${ctx.contribution}Estimator(options?: unknown): FlatnessEstimator {
-  const { match } = parseOptions(options);
+  const { match } = parsedOptions(options);
   const pattern = match === undefined ? undefined : new RegExp(match);
   return Object.freeze({
     name: '${ctx.contribution}',
     async estimate(input: FlatnessInput): Promise<FlatnessEstimate> {
-      await registerGradients(); // idempotent; a training run has already done it
       const started = performance.now();
       const selected = [...input.params].filter(([name, v]) => v.trainable && (input.filter?.(name) ?? true) && (pattern?.test(name) ?? true));
       if (selected.length === 0) throw new Error(\`no trainable parameter matches \${match === undefined ? 'the filter' : \`'\${match}'\`}.\`);
@@ -68,7 +66,7 @@ export default function ${factoryName(ctx.contribution)}(options?: unknown): Plu
   return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { estimators: [${ctx.contribution}Estimator(options)] } };
 }
 `,
-  test: (ctx: TemplateContext) => `${testHead({ core: 'countTensors', source: `${ctx.contribution}Estimator` })}
+  test: (ctx: TemplateContext) => `${testHead({ api: 'countTensors', source: `${ctx.contribution}Estimator` })}
 // L(a, b) = 3 sum(a^2) + sum(b^2), so dL/da = 6a and dL/db = 2b: the closed form the figures are checked against.
 const A = [0.5, -1, 2];
 const B = [1, 0.5, -0.3, 0.8];

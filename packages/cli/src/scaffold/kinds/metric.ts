@@ -10,10 +10,9 @@ export const metricTemplate: KindTemplate = {
   summary: 'the fraction of MLP activations within a tolerance of zero, per layer (figure `value`).',
   exampleOptions: OPTIONS,
   source: (ctx: TemplateContext) => `${sourceHead(ctx, {
-    coreImports: 'type MlpCapture, type SparsityMetric',
+    apiImports: 'type MlpCapture, type SparsityMetric',
     optionsDoc: 'Options of the metric.\n- `tolerance` (number >= 0, default 0.001): an activation a counts as near zero when |a| <= tolerance.',
     schema: 'z.strictObject({ tolerance: z.number().nonnegative().default(0.001) })',
-    expected: '{ tolerance?: number >= 0 }',
   })}
 /**
  * The metric '${ctx.contribution}' with one figure, \`value\`: the fraction of the entries of the
@@ -22,7 +21,7 @@ export const metricTemplate: KindTemplate = {
  * from the forward pass only; the host calls \`compute\` inside tf.tidy and averages the layers.
  */
 export function ${ctx.contribution}Metric(options?: unknown): SparsityMetric {
-  const { tolerance } = parseOptions(options);
+  const { tolerance } = parsedOptions(options);
   return Object.freeze({
     name: '${ctx.contribution}',
     compute: (capture: MlpCapture) => ({ value: tf.mean(tf.cast(tf.lessEqual(tf.abs(capture.a), tolerance), 'float32')) as tf.Scalar }),

@@ -42,9 +42,9 @@ export function optionsTests(ctx: TemplateContext, c: OptionsCase): string {
 
 /** What a kind's test imports besides the shared imports. */
 export interface TestImports {
-  /** Named imports from '@flatsparse/core' (registerGradients is always imported). */
-  readonly core?: string;
-  /** Named imports from '@flatsparse/core/testing', if any. */
+  /** Named imports from '@flatsparse/plugin-api' (the PluginModule type is always imported). */
+  readonly api?: string;
+  /** Named imports from '@flatsparse/plugin-api/testing', if any. */
   readonly testing?: string;
   /** Named imports from '../src/index.js' besides the default export, the constants and optionsSchema. */
   readonly source: string;
@@ -53,8 +53,9 @@ export interface TestImports {
 /** Imports, the wasm backend set up for the file (gradients registered), and a read-back helper. */
 export function testHead(imports: TestImports): string {
   return `import { wasmBackend } from '@flatsparse/backend-wasm';
-import { ${imports.core ? `${imports.core}, ` : ''}registerGradients, type PluginModule } from '@flatsparse/core';
-${imports.testing ? `import { ${imports.testing} } from '@flatsparse/core/testing';\n` : ''}import * as tf from '@tensorflow/tfjs-core';
+import { registerGradients } from '@flatsparse/core';
+import { ${imports.api ? `${imports.api}, ` : ''}type PluginModule } from '@flatsparse/plugin-api';
+${imports.testing ? `import { ${imports.testing} } from '@flatsparse/plugin-api/testing';\n` : ''}import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import create, { API_VERSION, PLUGIN_NAME, PLUGIN_VERSION, optionsSchema, ${imports.source} } from '../src/index.js';

@@ -10,10 +10,9 @@ export const regularizerTemplate: KindTemplate = {
   summary: 'an L2 penalty on the MLP activations, weight * mean over blocks of mean(a^2), added to the training loss.',
   exampleOptions: OPTIONS,
   source: (ctx: TemplateContext) => `${sourceHead(ctx, {
-    coreImports: 'constantSchedule, type LossTermInput, type Regularizer',
+    apiImports: 'constantSchedule, type LossTermInput, type Regularizer',
     optionsDoc: 'Options of the regularizer.\n- `weight` (number >= 0, default 0.0001): the weight of the penalty in the training loss.',
     schema: 'z.strictObject({ weight: z.number().nonnegative().default(0.0001) })',
-    expected: '{ weight?: number >= 0 }',
   })}
 /**
  * The unweighted penalty: mean(a^2) over every entry of each MLP block's activation a, averaged over
@@ -29,7 +28,7 @@ export function ${ctx.contribution}LossTerm(input: LossTermInput): tf.Scalar {
 
 /** The regularizer '${ctx.contribution}': the loss term ${ctx.contribution}LossTerm with a constant weight. */
 export function ${ctx.contribution}Regularizer(options?: unknown): Regularizer {
-  const { weight } = parseOptions(options);
+  const { weight } = parsedOptions(options);
   return Object.freeze({ name: '${ctx.contribution}', lossTerm: ${ctx.contribution}LossTerm, weight: constantSchedule(weight) });
 }
 

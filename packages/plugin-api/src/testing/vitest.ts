@@ -1,7 +1,5 @@
-import type { Backend } from '../backend.js';
-import { safeAvailability } from '../backend-registry.js';
+import { type Backend, safeAvailability } from '../backend.js';
 import { ConformanceError } from '../errors.js';
-import { registerGradients } from '../gradients.js';
 import type { Plugin } from '../plugin.js';
 import { backendConformanceCases } from './backend-cases.js';
 import { runConformanceCase } from './backend-runner.js';
@@ -12,8 +10,8 @@ import type { BackendConformanceOptions, CaseReport } from './types.js';
 
 import * as vitest from 'vitest';
 
-// '@flatsparse/core/testing/vitest' is the only entry that imports vitest (an optional peer
-// dependency); runBackendConformance and runPluginConformance in '@flatsparse/core/testing' work without it.
+// '@flatsparse/plugin-api/testing/vitest' is the only entry that imports vitest (an optional peer
+// dependency); runBackendConformance and runPluginConformance in '@flatsparse/plugin-api/testing' work without it.
 function api(): typeof vitest {
   return vitest;
 }
@@ -38,20 +36,20 @@ async function availabilityOf(backend: Backend): Promise<string | undefined> {
 }
 
 /**
- * Registers the backend suite with vitest: one `it` per case, the backend initialised (and the tfjs
- * gradients registered, as the trainer does) before and disposed after. An unavailable backend prints why (with the fix) and every case is skipped, never
+ * Registers the backend suite with vitest: one `it` per case, the backend initialised (and `setup`
+ * run) before and disposed after. An unavailable backend prints why (with the fix) and every case is skipped, never
  * passed; excluded cases are registered as skipped with their reason in the name.
  */
 export function describeBackendConformance(backend: Backend, options: DescribeBackendOptions = {}): void {
   const { afterAll, beforeAll, describe, it } = api();
-  const cases = backendConformanceCases().filter((c) => options.filter?.(c.name) ?? true);
+  const cases = backendConformanceCases(options.extraCases).filter((c) => options.filter?.(c.name) ?? true);
   describe(`backend conformance: ${backend.name}`, async () => {
     const unavailable = await availabilityOf(backend);
     beforeAll(async () => {
       if (unavailable === undefined) {
         const info = await backend.init();
         if (info.fallback) console.warn(`[conformance] backend '${backend.name}' runs on tfjs '${info.tfjsName}': ${info.fallback}`);
-        await registerGradients();
+        await options.setup?.();
       }
     });
     afterAll(async () => {
@@ -73,6 +71,8 @@ export function describeBackendConformance(backend: Backend, options: DescribeBa
 export interface DescribePluginOptions extends PluginConformanceOptions {
   /** Initialise this backend for the suite (default: use the tfjs backend already active). */
   readonly backend?: Backend;
+  /** Runs once before the checks, after the backend's init (pass registerGradients from @flatsparse/core when a contribution differentiates). */
+  readonly setup?: () => Promise<void> | void;
 }
 
 /**
@@ -89,6 +89,7 @@ export function describePluginConformance(name: string, factory: () => Plugin, o
       beforeAll(async () => void (await backend.init()));
       afterAll(async () => backend.dispose());
     }
+    if (options.setup !== undefined && unavailable === undefined) beforeAll(async () => void (await options.setup?.()));
     let checks: { name: string; run: () => Promise<{ passed: boolean; detail: string }> }[];
     try {
       checks = pluginConformanceChecks(factory, options);
@@ -101,7 +102,7 @@ export function describePluginConformance(name: string, factory: () => Plugin, o
     for (const check of checks) {
       it.skipIf(unavailable !== undefined)(check.name, async () => {
         const r = await runPluginCheck(check);
-        if (!r.passed) throw new ConformanceError(`${name}: ${check.name}`, r.error ?? r.detail ?? 'failed', 'see the plugin suite in @flatsparse/core/testing.');
+        if (!r.passed) throw new ConformanceError(`${name}: ${check.name}`, r.error ?? r.detail ?? 'failed', 'see the plugin suite in @flatsparse/plugin-api/testing.');
       });
     }
   });

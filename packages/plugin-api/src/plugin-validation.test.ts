@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PluginApiMismatchError, PluginInvalidError, PluginNameClashError, UnknownEventError } from './errors.js';
 import { validatePlugin, validatePlugins } from './plugin-validation.js';
-import { CORE_API_VERSION } from './version.js';
+import { PLUGIN_API_VERSION } from './version.js';
 
-const ok = { name: 'my-plugin', version: '1.2.3', apiVersion: '^0.3.0' };
+const ok = { name: 'my-plugin', version: '1.2.3', apiVersion: '^0.4.0' };
 
 describe('validatePlugin', () => {
   it('accepts a minimal plugin and one with hooks, order and contributions', () => {
@@ -49,11 +49,11 @@ describe('validatePlugin', () => {
     expect((err as Error).message).toMatch(/'afterStpe'.*afterStep/);
   });
 
-  it('checks the core API range with semver', () => {
+  it('checks the plugin API range with semver', () => {
     expect(() => validatePlugin({ ...ok, apiVersion: '^9.0.0' })).toThrow(PluginApiMismatchError);
-    expect(() => validatePlugin({ ...ok, apiVersion: '^9.0.0' })).toThrow(new RegExp(`this core is ${CORE_API_VERSION.replace(/\./g, '\\.')}`));
+    expect(() => validatePlugin({ ...ok, apiVersion: '^9.0.0' })).toThrow(new RegExp(`this is @flatsparse/plugin-api ${PLUGIN_API_VERSION.replace(/\./g, '\\.')}`));
     expect(() => validatePlugin({ ...ok, apiVersion: 'not a range' })).toThrow(/semver range/);
-    expect(validatePlugin({ ...ok, apiVersion: `>=${CORE_API_VERSION} <1` }).name).toBe('my-plugin');
+    expect(validatePlugin({ ...ok, apiVersion: `>=${PLUGIN_API_VERSION} <1` }).name).toBe('my-plugin');
   });
 });
 

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backend } from '../backend.js';
-import { safeAvailability } from '../backend-registry.js';
+import { type Backend, safeAvailability } from '../backend.js';
 import { BackendInitError, BackendUnavailableError } from '../errors.js';
 import { Rng } from '../random.js';
-import { registerGradients } from '../gradients.js';
 import { countTensors } from '../tensor-leaks.js';
 import { backendConformanceCases } from './backend-cases.js';
 import { GRADIENTS_FIX } from './cases-setup.js';
@@ -50,7 +48,7 @@ function describeFailure(err: unknown): string {
 
 /**
  * Runs the backend suite: checks availability (E_BACKEND_UNAVAILABLE with the fix if not), initialises
- * the backend and registers the tfjs gradients as the trainer does (E_BACKEND_INIT if that fails), runs every case (or those passing `filter`), checks each
+ * the backend and runs `setup` (E_BACKEND_INIT if either fails), runs every case (or those passing `filter`), checks each
  * for leaks, disposes the backend and returns one row per case.
  */
 export async function runBackendConformance(backend: Backend, options: BackendConformanceOptions = {}): Promise<ConformanceReport> {
@@ -59,12 +57,12 @@ export async function runBackendConformance(backend: Backend, options: BackendCo
   let info;
   try {
     info = await backend.init();
-    await registerGradients();
+    await options.setup?.();
   } catch (err) {
     throw new BackendInitError(backend.name, err, `check the backend's install (${backend.install}).`);
   }
   try {
-    const cases = backendConformanceCases().filter((c) => options.filter?.(c.name) ?? true);
+    const cases = backendConformanceCases(options.extraCases).filter((c) => options.filter?.(c.name) ?? true);
     const results: CaseReport[] = [];
     for (const c of cases) results.push(await runConformanceCase(c, options.seed ?? 1));
     return { backend: info, results, passed: results.every((r) => r.passed) };

@@ -10,7 +10,7 @@ export const REQUIRED_GRADIENTS: readonly string[] = Object.freeze([
 
 /** Hint added to errors that come from unregistered tfjs gradients. */
 export const GRADIENTS_FIX =
-  "tfjs gradients are not registered: tfjs-core registers none by itself. The backend's init() must load them (the '@tensorflow/tfjs-core/dist/register_all_gradients' module, or the @tensorflow/tfjs package) before training.";
+  "tfjs gradients are not registered: tfjs-core registers none by itself. Load them before the cases: pass setup: registerGradients (from @flatsparse/core) to the suite, or use engineConformance() from '@flatsparse/core/testing', or import the @tensorflow/tfjs package.";
 
 function result(passed: boolean, detail: string): CaseResult {
   return { passed, maxAbsError: passed ? 0 : 1, tolerance: 0, detail };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { secondOrderActive } from '../curvature/second-order.js';
+import { plainOpsOnly } from './plain-ops-mode.js';
 
 /**
  * Fused kernels: whole model pieces (a LayerNorm, an attention core, a dense layer's backward, the
@@ -9,7 +9,7 @@ import { secondOrderActive } from '../curvature/second-order.js';
  * backend without them (wasm, WebGPU, CUDA) works unchanged. Every kernel takes and returns
  * float32 tensors unless said otherwise; shapes below use N rows, d features.
  *
- * The conformance kit (`fusedKernelCases` in '@flatsparse/core/testing') checks a backend's fused
+ * The engine's conformance cases (`engineConformance()` in '@flatsparse/core/testing') check a backend's fused
  * kernels against float64 references.
  */
 export const FusedKernel = {
@@ -74,7 +74,7 @@ export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];
  * exact Hessian-vector product runs (double backward differentiates the plain ops instead).
  */
 export function hasFusedKernel(name: FusedKernelName): boolean {
-  return !secondOrderActive() && tf.getKernel(name, tf.getBackend()) !== undefined;
+  return !plainOpsOnly() && tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
 /** Runs a fused kernel (check hasFusedKernel first); the outputs are tensors. */

@@ -15,7 +15,7 @@ import type { Plugin } from './plugin.js';
  *   factory receives the options as written (undefined when there are none) and validates them itself.
  *
  * The plugin the factory returns is then checked like any other (`validatePlugin`: its shape, and its
- * `apiVersion` range against the running CORE_API_VERSION).
+ * `apiVersion` range against the running PLUGIN_API_VERSION).
  */
 export interface PluginModule {
   /** The factory, or a plugin object for a plugin without options. */

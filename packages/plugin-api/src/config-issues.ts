@@ -61,6 +61,13 @@ function pick(s: Schema, value: unknown): Schema | undefined {
   return tagged ?? options.find((o) => o._zod.def.type === 'object');
 }
 
+/** The keys of the object schema that checks the value at `path` (empty when it is not an object). */
+export function keysAt(root: z.ZodType, path: readonly PropertyKey[], value: unknown): string[] {
+  const at = schemaAt(root as unknown as Schema, path, value);
+  const picked = at === undefined ? undefined : pick(at, path.reduce<unknown>((v, k) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined), value));
+  return picked?._zod.def.type === 'object' ? Object.keys(picked._zod.def.shape ?? {}) : [];
+}
+
 /** A short description of what a schema accepts: 'a number >= 0', "one of 'a', 'b'", 'an object { kind, lr?, ... }' (its `.describe()` text when it has one). */
 export function describeSchema(schema: z.ZodType): string {
   return describe(schema as unknown as Schema, 0);
@@ -102,13 +109,17 @@ function describe(outer: Schema, depth: number): string {
       return (def.options ?? []).map((o) => describe(o, depth + 1)).join(', or ');
     case 'object': {
       if (depth > 1) return 'an object';
-      const keys = Object.entries(def.shape ?? {}).map(([k, v]) => {
+      const entries = Object.entries(def.shape ?? {});
+      const keys = entries.map(([k, v]) => {
         const optional = ['optional', 'default', 'prefault'].includes(v._zod.def.type);
         const inner = unwrap(v)._zod.def;
-        return inner.type === 'literal' ? `${k}: ${describe(v, depth + 1)}` : `${k}${optional ? '?' : ''}`;
+        // At the top, each key with what it takes ({ threshold?: a number >= 0 }); deeper, names only.
+        if (depth === 0 || inner.type === 'literal') return `${k}${optional ? '?' : ''}: ${describe(v, depth + 1)}`;
+        return `${k}${optional ? '?' : ''}`;
       });
       const open = def.catchall !== undefined && def.catchall._zod.def.type !== 'never';
-      return `an object { ${[...keys, ...(open ? ['...'] : [])].join(', ')} }`;
+      if (depth === 0 && entries.length === 0 && !open) return 'no options ({})';
+      return `${depth === 0 ? '' : 'an object '}{ ${[...keys, ...(open ? ['...'] : [])].join(', ')} }`;
     }
     default:
       return 'a value of the documented form';

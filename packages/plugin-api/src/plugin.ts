@@ -69,7 +69,7 @@ export interface Plugin {
   readonly name: string;
   /** The plugin's own version (semver). */
   readonly version: string;
-  /** Range of core API versions it supports (semver range, for example '^0.1.0'). */
+  /** Range of @flatsparse/plugin-api versions it supports (semver range, for example '^0.4.0'; see PLUGIN_API_VERSION). */
   readonly apiVersion: string;
   /** Ordering relative to other plugins. Without constraints, plugins run in name order. */
   readonly order?: PluginOrder;

@@ -3,11 +3,7 @@ import type { ActivationFunction } from '../activation-function.js';
 import { ModelConfigError, ShapeError } from '../errors.js';
 import { interval } from '../interval.js';
 import type { MlpCapture } from '../mlp-capture.js';
-import type { MlpBlockInfo, MlpTransform, ModelView, ParamOptions, TrainableModel } from '../model.js';
-import { addSame } from '../models/add-same.js';
-import { layerNorm } from '../models/layer-norm.js';
-import { softmaxCrossEntropy } from '../models/loss.js';
-import { instrumentedMlp } from '../models/mlp-block.js';
+import type { MlpBlockInfo, MlpProbes, MlpTransform, ModelView, ParamOptions, TrainableModel } from '../model.js';
 import { Rng } from '../random.js';
 
 /** ReLU as a plain ActivationFunction (flat region (-inf, 0], rest region [0, 0]) for tests and fixtures. */
@@ -65,6 +61,50 @@ export interface FakeModel extends TrainableModel {
 }
 
 const LN_EPS = 1e-5;
+
+// The fake model's pieces, in plain tfjs ops (the kit does not depend on the engine's models).
+function layerNorm(h: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor): tf.Tensor {
+  const { mean, variance } = tf.moments(h, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, LN_EPS))), scale), shift);
+}
+
+function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const [batch, tokens, width] = x.shape as [number, number, number];
+  return tf.add(tf.reshape(tf.matMul(tf.reshape(x, [batch * tokens, width]), w), [batch, tokens, w.shape[1]!]), b);
+}
+
+function softmaxCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, labelSmoothing: number): tf.Scalar {
+  return tf.tidy(() => {
+    const classes = logits.shape[logits.rank - 1]!;
+    const flat = tf.reshape(logits, [-1, classes]);
+    const onehot = tf.oneHot(tf.cast(tf.reshape(targets, [-1]), 'int32'), classes);
+    const smoothed = tf.add(tf.mul(onehot, 1 - labelSmoothing), labelSmoothing / classes);
+    return tf.neg(tf.mean(tf.sum(tf.mul(smoothed, tf.logSoftmax(flat)), -1))) as tf.Scalar;
+  });
+}
+
+/** The real models' instrumented MLP (transforms, probes added to p, a and z), in plain ops. */
+function mlp(
+  x0: tf.Tensor,
+  info: MlpBlockInfo,
+  w: { keyWeight: tf.Tensor; keyBias: tf.Tensor; valueWeight: tf.Tensor; valueBias: tf.Tensor },
+  activation: ActivationFunction,
+  transforms: { input: MlpTransform[]; output: MlpTransform[] },
+  pass: { step: number; training: boolean; probes?: MlpProbes },
+): { z: tf.Tensor; capture: MlpCapture } {
+  const context = { step: pass.step, training: pass.training };
+  const transformInfo = { tokens: x0.shape[1]!, ...context };
+  let x = x0;
+  for (const transform of transforms.input) x = transform(x, transformInfo);
+  let p = linear(x, w.keyWeight, w.keyBias);
+  if (pass.probes !== undefined) p = tf.add(p, pass.probes.p);
+  let a = activation.apply(p, context);
+  if (pass.probes !== undefined) a = tf.add(a, pass.probes.a);
+  let z = linear(a, w.valueWeight, w.valueBias);
+  for (const transform of transforms.output) z = transform(z, transformInfo);
+  if (pass.probes !== undefined) z = tf.add(z, pass.probes.z);
+  return { z, capture: { block: info, activation, training: pass.training, context, x, p, a, z } };
+}
 
 /**
  * The fake model's fixed (parameter-free) embedding of token ids [B, T] into [B, T, d]:
@@ -154,11 +194,11 @@ export function fakeModel(options: FakeModelOptions = {}): FakeModel {
       }
       let h = inputs.rank === 3 ? tf.cast(inputs, 'float32') : embedTokens(inputs, d);
       const captures: MlpCapture[] = mlpBlocks.map((b, i) => {
-        const x = layerNorm(h, known(b.lnScale!), known(b.lnShift!), LN_EPS);
+        const x = layerNorm(h, known(b.lnScale!), known(b.lnShift!));
         const weights = { keyWeight: known(b.keyWeight), keyBias: known(b.keyBias!), valueWeight: known(b.valueWeight), valueBias: known(b.valueBias!) };
         const pass = { step, training, ...(probes ? { probes: probes[i]! } : {}) };
-        const { z, capture } = instrumentedMlp(x, b, weights, activation, { input: transformsOf(i, 'input'), output: transformsOf(i, 'output') }, pass);
-        h = addSame(h, z);
+        const { z, capture } = mlp(x, b, weights, activation, { input: transformsOf(i, 'input'), output: transformsOf(i, 'output') }, pass);
+        h = tf.add(h, z);
         return capture;
       });
       return { output: h, captures };

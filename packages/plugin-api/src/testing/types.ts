@@ -55,4 +55,11 @@ export interface BackendConformanceOptions {
   readonly seed?: number;
   /** Runs only the cases whose name passes. */
   readonly filter?: (name: string) => boolean;
+  /**
+   * Runs after the backend's init() and before the cases, for what the engine does at that point
+   * (@flatsparse/core passes its registerGradients; see engineConformance in '@flatsparse/core/testing').
+   */
+  readonly setup?: () => Promise<void> | void;
+  /** Cases run after the kit's own (the engine's model-op cases, a backend's own): names must stay unique. */
+  readonly extraCases?: readonly ConformanceCase[];
 }

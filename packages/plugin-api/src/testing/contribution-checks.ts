@@ -35,6 +35,27 @@ async function readScalars(values: Readonly<Record<string, tf.Tensor>>, where: s
   return out;
 }
 
+type Fixtures = ReturnType<typeof payloadFixtures>;
+
+/**
+ * Runs `body` with a host of the plugin (and its companions) whose 'modelBuilt' hooks ran on a fake
+ * model, then releases the host and the fixtures.
+ */
+async function withBoundHost(factory: () => Plugin, options: PluginConformanceOptions, body: (host: PluginHost, fx: Fixtures) => Promise<void>): Promise<void> {
+  const fx = payloadFixtures(options.model);
+  try {
+    const host = await PluginHost.create([factory(), ...(options.companions?.() ?? [])]);
+    try {
+      await host.emit('modelBuilt', fx.payload('modelBuilt', 0));
+      await body(host, fx);
+    } finally {
+      await host.dispose();
+    }
+  } finally {
+    fx.dispose();
+  }
+}
+
 /**
  * A metric, after the plugin's (and its companions') modelBuilt hooks ran on a fake model (a metric
  * may read the model's parameters, as the LayerNorm-scale and zeroth-bias diagnostics do): it returns
@@ -45,35 +66,26 @@ export async function checkMetric(name: string, factory: () => Plugin, activatio
   const before = countTensors();
   const problems: string[] = [];
   const notes: string[] = [];
-  const fx = payloadFixtures(options.model);
-  try {
-    const host = await PluginHost.create([factory(), ...(options.companions?.() ?? [])]);
-    try {
-      await host.emit('modelBuilt', fx.payload('modelBuilt', 0));
-      const metric: SparsityMetric = host.contributions.metrics.get(name).value;
-      for (const activation of [reluForTests, ...activations]) {
-        const captures = fakeCaptures({ activation, model: fx.model });
-        try {
-          const sets: [string, readonly MlpCapture[]][] = [['with gradients', captures.captures]];
-          if (!metric.needsGradients) sets.push(['forward only', captures.forwardCaptures]);
-          for (const [label, list] of sets) {
-            for (const capture of list) {
-              const where = `${activation.name}, ${label}, block ${capture.block.index}`;
-              const values = await readScalars(tf.tidy(() => metric.compute(capture)), where, problems);
-              if (Object.keys(values).length === 0) problems.push(`${where}: compute returned no figures`);
-              if (capture.block.index === 0 && label === 'with gradients') notes.push(`${where}: ${Object.entries(values).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(', ')}`);
-            }
+  await withBoundHost(factory, options, async (host, fx) => {
+    const metric: SparsityMetric = host.contributions.metrics.get(name).value;
+    for (const activation of [reluForTests, ...activations]) {
+      const captures = fakeCaptures({ activation, model: fx.model });
+      try {
+        const sets: [string, readonly MlpCapture[]][] = [['with gradients', captures.captures]];
+        if (!metric.needsGradients) sets.push(['forward only', captures.forwardCaptures]);
+        for (const [label, list] of sets) {
+          for (const capture of list) {
+            const where = `${activation.name}, ${label}, block ${capture.block.index}`;
+            const values = await readScalars(tf.tidy(() => metric.compute(capture)), where, problems);
+            if (Object.keys(values).length === 0) problems.push(`${where}: compute returned no figures`);
+            if (capture.block.index === 0 && label === 'with gradients') notes.push(`${where}: ${Object.entries(values).map(([k, v]) => `${k}=${v.toPrecision(4)}`).join(', ')}`);
           }
-        } finally {
-          captures.dispose();
         }
+      } finally {
+        captures.dispose();
       }
-    } finally {
-      await host.dispose();
     }
-  } finally {
-    fx.dispose();
-  }
+  });
   return outcome(problems, notes, countTensors() - before, 'compute');
 }
 
@@ -86,36 +98,27 @@ export async function checkRegularizer(name: string, factory: () => Plugin, opti
   const before = countTensors();
   const problems: string[] = [];
   const notes: string[] = [];
-  const fx = payloadFixtures(options.model);
-  try {
-    const host = await PluginHost.create([factory(), ...(options.companions?.() ?? [])]);
-    try {
-      await host.emit('modelBuilt', fx.payload('modelBuilt', 0));
-      const reg: Regularizer = host.contributions.regularizers.get(name).value;
-      if (reg.lossTerm) {
-        const values = await readScalars({ lossTerm: tf.tidy(() => reg.lossTerm!({ step: 1, model: fx.model, captures: fx.captures.forwardCaptures })) }, 'lossTerm', problems);
-        notes.push(`lossTerm = ${values.lossTerm}`);
-      }
-      if (reg.project) {
-        const shapes = new Map([...fx.model.params].map(([k, v]) => [k, v.shape.join(',')]));
-        const count = countTensors();
-        tf.tidy(() => reg.project!(fx.model, 1));
-        if (countTensors() !== count) problems.push(`project left ${countTensors() - count} tensor(s)`);
-        for (const [k, v] of fx.model.params) {
-          if (shapes.has(k) && v.shape.join(',') !== shapes.get(k)) problems.push(`project changed the shape of '${k}'`);
-          const allFinite = tf.tidy(() => tf.all(tf.isFinite(v)));
-          const finite = (await allFinite.data())[0] === 1;
-          allFinite.dispose();
-          if (!finite) problems.push(`project made '${k}' non-finite`);
-        }
-        notes.push('project kept shapes and finiteness');
-      }
-    } finally {
-      await host.dispose();
+  await withBoundHost(factory, options, async (host, fx) => {
+    const reg: Regularizer = host.contributions.regularizers.get(name).value;
+    if (reg.lossTerm) {
+      const values = await readScalars({ lossTerm: tf.tidy(() => reg.lossTerm!({ step: 1, model: fx.model, captures: fx.captures.forwardCaptures })) }, 'lossTerm', problems);
+      notes.push(`lossTerm = ${values.lossTerm}`);
     }
-  } finally {
-    fx.dispose();
-  }
+    if (reg.project) {
+      const shapes = new Map([...fx.model.params].map(([k, v]) => [k, v.shape.join(',')]));
+      const count = countTensors();
+      tf.tidy(() => reg.project!(fx.model, 1));
+      if (countTensors() !== count) problems.push(`project left ${countTensors() - count} tensor(s)`);
+      for (const [k, v] of fx.model.params) {
+        if (shapes.has(k) && v.shape.join(',') !== shapes.get(k)) problems.push(`project changed the shape of '${k}'`);
+        const allFinite = tf.tidy(() => tf.all(tf.isFinite(v)));
+        const finite = (await allFinite.data())[0] === 1;
+        allFinite.dispose();
+        if (!finite) problems.push(`project made '${k}' non-finite`);
+      }
+      notes.push('project kept shapes and finiteness');
+    }
+  });
   return outcome(problems, notes, countTensors() - before, 'the regularizer');
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PluginApiMismatchError, PluginInvalidError, PluginNameClashError, UnknownEventError } from './errors.js';
 import { EVENT_NAMES, isEventName } from './events.js';
 import type { Plugin } from './plugin.js';
-import { CORE_API_VERSION } from './version.js';
+import { PLUGIN_API_VERSION } from './version.js';
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'must be a function' });
 const named = { name: z.string().min(1, 'must be a non-empty string') };
@@ -54,7 +54,7 @@ const pluginSchema = z
   .strict();
 
 /**
- * Checks that a value is a well-formed plugin whose core API range includes this core.
+ * Checks that a value is a well-formed plugin whose plugin API range includes this @flatsparse/plugin-api.
  * Throws E_EVENT_UNKNOWN, E_PLUGIN_INVALID or E_PLUGIN_API_MISMATCH; returns the plugin typed.
  */
 export function validatePlugin(value: unknown, source = 'the pipeline'): Plugin {
@@ -79,11 +79,11 @@ export function validatePlugin(value: unknown, source = 'the pipeline'): Plugin 
     const received = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], value);
     throw new PluginInvalidError(label, `'${path || '(root)'}' ${issue.message}.`, {
       received: issue.code === 'unrecognized_keys' ? issue.keys : received,
-      fix: issue.code === 'unrecognized_keys' ? 'remove or rename the unknown keys (see the Plugin interface in @flatsparse/core).' : 'fix that member of the plugin object (see the Plugin interface in @flatsparse/core).',
+      fix: issue.code === 'unrecognized_keys' ? 'remove or rename the unknown keys (see the Plugin interface in @flatsparse/plugin-api).' : 'fix that member of the plugin object (see the Plugin interface in @flatsparse/plugin-api).',
     }, origin);
   }
   const plugin = value as Plugin;
-  if (!semver.satisfies(CORE_API_VERSION, plugin.apiVersion)) throw new PluginApiMismatchError(plugin.name, plugin.apiVersion, CORE_API_VERSION, origin);
+  if (!semver.satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) throw new PluginApiMismatchError(plugin.name, plugin.apiVersion, PLUGIN_API_VERSION, origin);
   return plugin;
 }
 

@@ -52,3 +52,16 @@ export interface Backend {
   /** Releases what init acquired (tfjs backend instance, device). Safe to call twice. */
   dispose(): Promise<void>;
 }
+
+/** isAvailable() that never throws: a throwing probe counts as unavailable with its message. */
+export async function safeAvailability(backend: Backend): Promise<Availability> {
+  try {
+    return await backend.isAvailable();
+  } catch (err) {
+    return {
+      available: false,
+      reason: `its availability check threw: ${err instanceof Error ? err.message : String(err)}`,
+      fix: `report this to the maintainers of the '${backend.name}' backend; install: ${backend.install}`,
+    };
+  }
+}
