@@ -73,6 +73,9 @@ describe('errors list what is accepted instead of "Invalid input"', () => {
     ['an unknown data source', (c: string) => c.replace('source: synthetic-image', 'source: synthetic-imag'), /'data\.source': unknown source "synthetic-imag"\. .*Expected: one of 'mnist', 'moby-dick', 'synthetic-image', 'synthetic-text', 'npy', 'text-files'\. Fix: did you mean 'synthetic-image'\?/],
     ['an enum value', (c: string) => c.replace('checkpointEvery: 3', "checkpointEvery: 3, faults: { metrics: 'skip' }"), /'train\.faults\.metrics': "skip" is not a valid value\. .*Expected: one of 'stop', 'disable'/],
     ['a wrong type', (c: string) => c.replace('steps: 12', 'steps: [12]'), /'train\.steps': expected a whole number > 0, received a list/],
+    ['a model size written as a string', (c: string) => c.replace('d: 8,', 'd: "8",'), /vit config key 'd': expected a whole number > 0, received a string\. .*Expected: a whole number > 0\. Fix: write the number without quotes: 8\./],
+    ['an unknown model init', (c: string) => c.replace('d: 8,', 'd: 8, init: glorot,'), /vit config key 'init': "glorot" is not a valid value\. .*Expected: one of 'xavier', 'pytorch', 'normal'/],
+    ['an unknown model key', (c: string) => c.replace('d: 8,', 'd: 8, width: 3,'), /vit config key 'width': unknown key\. .*Expected: one of 'imageSize', .*'mlpWidth'/],
   ])('%s', async (_what, edit, pattern) => {
     const { code, text } = await run('bad', edit(tinyConfig()));
     expect(code).toBe(2);

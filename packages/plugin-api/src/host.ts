@@ -35,6 +35,6 @@ export { ContributionTable, collectContributions, type Contributed, type Contrib
 export { HookGuard, describePayloadTensor, payloadTensors, type HookGuardPolicy, type HookMark } from './faults/hook-guard.js';
 export { checkFiniteFigures } from './faults/check-finite.js';
 export { withLeakCheckSync } from './tensor-leaks.js';
-export { closestName, describeSchema, explainIssue } from './config-issues.js';
+export { closestName, describeSchema, explainIssue, keysAt } from './config-issues.js';
 export { safeAvailability } from './backend.js';
 export { plainOpsOnly, setPlainOpsOnly } from './kernels/plain-ops-mode.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelConfigError } from '@flatsparse/plugin-api';
+import { explainIssue, keysAt } from '@flatsparse/plugin-api/host';
 
 const positiveInt = z.number().int().positive();
 
@@ -77,9 +78,20 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, kind: string): T {
   const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
   const key = issue.keys?.[0] ?? path;
   const type = kind === 'vit' ? 'VitConfig' : 'GptConfig';
-  throw new ModelConfigError(`${kind} config key '${key || '(root)'}': ${issue.keys ? 'unknown key' : issue.message}.`, {
-    received: issue.keys ? issue.keys : issue.input,
-    fix: issue.keys ? `remove '${key}' (the ${type} type lists every key).` : `set '${key}' to a valid value (the ${type} type lists every key and its default).`,
+  if (issue.keys) {
+    const known = keysAt(schema, issue.path, value);
+    throw new ModelConfigError(`${kind} config key '${key}': unknown key.`, {
+      received: issue.keys,
+      expected: `one of ${known.map((k) => `'${k}'`).join(', ')}`,
+      fix: `remove '${key}' (the ${type} type lists every key).`,
+    });
+  }
+  // zod's own messages ("Invalid input", "Invalid option") name neither the accepted forms nor the names.
+  const explained = explainIssue(schema, result.error.issues[0]!, issue.input, value);
+  throw new ModelConfigError(`${kind} config key '${key || '(root)'}': ${explained.message}.`, {
+    received: issue.input,
+    ...(explained.expected === undefined ? {} : { expected: explained.expected }),
+    fix: explained.hint ?? `set '${key}' to a valid value (the ${type} type lists every key and its default).`,
   });
 }
 
