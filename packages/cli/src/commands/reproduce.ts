@@ -10,6 +10,7 @@ import { compareToVanilla, summariseArm, type SeedResult } from '../reproduce/ag
 import { judgeClaims } from '../reproduce/claims.js';
 import { reproductionHtml, taskMarkdown, type TaskResult } from '../reproduce/render.js';
 import { RECIPES, TASKS, type Recipe } from '../reproduce/tasks.js';
+import { interruptOn, SIGNAL_EXIT } from '../signals.js';
 import { runConfig } from './run.js';
 
 /** Options of `flatsparse reproduce`. */
@@ -54,28 +55,42 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
   const tasks = options.tasks ? TASKS.filter((t) => options.tasks!.includes(t.name)) : TASKS;
   const out = options.out ?? join('runs', `reproduce${recipe === 'short' ? '-short' : ''}${options.quick ? '-quick' : ''}`);
   const results: TaskResult[] = [];
-  for (const task of tasks) {
-    const summaries = [];
-    let steps = 0;
-    for (const arm of arms) {
-      const seedResults: SeedResult[] = [];
-      for (const seed of seeds) {
-        const base = task.config(seed, { quick: options.quick, recipe });
-        const runSteps = options.steps ?? (base.train?.steps as number);
-        const ramps = rampsFor(options.ramp, runSteps);
-        const config = parseConfig({ ...arm.apply(base, ramps), name: `${task.name}-${slug(arm.name)}-s${seed}`, backend: options.backend ?? 'auto' });
-        const runDir = join(out, task.name, slug(arm.name), `seed-${seed}`);
-        steps = options.steps ?? config.train.steps;
-        const reused = options.fresh ? undefined : await completedRecords(runDir, steps);
-        const records = reused ?? (await runConfig(io, config, { out: runDir, steps: options.steps, quiet: true, ...(await reuseOf(runDir, options.fresh)) })).records;
-        seedResults.push({ seed, records, runDir });
-        const held = [...records].reverse().find((r) => r.split === 'heldOut');
-        io.out(`${task.name} | ${arm.name.padEnd(17)} | seed ${seed}${reused ? ' (reused)' : ''} | held-out ${task.quality === 'accuracy' ? `acc ${((held?.accuracy ?? Number.NaN) * 100).toFixed(1)}%` : `loss ${(held?.loss ?? Number.NaN).toFixed(4)}`} | inference act. sparsity ${((held?.figures['activationSparsity.value']?.mean ?? Number.NaN) * 100).toFixed(1)}%`);
+  // SIGINT / SIGTERM stop the run in progress after its current step with a checkpoint; running the
+  // same command again reuses the completed runs and resumes that one.
+  const interrupt = interruptOn(io);
+  try {
+    for (const task of tasks) {
+      const summaries = [];
+      let steps = 0;
+      for (const arm of arms) {
+        const seedResults: SeedResult[] = [];
+        for (const seed of seeds) {
+          const base = task.config(seed, { quick: options.quick, recipe });
+          const runSteps = options.steps ?? (base.train?.steps as number);
+          const ramps = rampsFor(options.ramp, runSteps);
+          const config = parseConfig({ ...arm.apply(base, ramps), name: `${task.name}-${slug(arm.name)}-s${seed}`, backend: options.backend ?? 'auto' });
+          const runDir = join(out, task.name, slug(arm.name), `seed-${seed}`);
+          steps = options.steps ?? config.train.steps;
+          const reused = options.fresh ? undefined : await completedRecords(runDir, steps);
+          const ran = reused === undefined ? await runConfig(io, config, { out: runDir, steps: options.steps, quiet: true, signal: interrupt.signal, ...(await reuseOf(runDir, options.fresh)) }) : undefined;
+          const received = interrupt.received();
+          if (ran !== undefined && received !== undefined && ran.summary.stoppedEarly) {
+            io.err(`flatsparse: interrupted by ${received}: ${runDir} stopped after ${ran.summary.steps} of ${steps} steps${ran.summary.checkpoints.at(-1) ? ` (checkpoint ${ran.summary.checkpoints.at(-1)})` : ''}.`);
+            io.err(`continue with: flatsparse ${argv.join(' ')} (completed runs are reused, this one resumes from its checkpoint)`);
+            return SIGNAL_EXIT[received];
+          }
+          const records = reused ?? ran!.records;
+          seedResults.push({ seed, records, runDir });
+          const held = [...records].reverse().find((r) => r.split === 'heldOut');
+          io.out(`${task.name} | ${arm.name.padEnd(17)} | seed ${seed}${reused ? ' (reused)' : ''} | held-out ${task.quality === 'accuracy' ? `acc ${((held?.accuracy ?? Number.NaN) * 100).toFixed(1)}%` : `loss ${(held?.loss ?? Number.NaN).toFixed(4)}`} | inference act. sparsity ${((held?.figures['activationSparsity.value']?.mean ?? Number.NaN) * 100).toFixed(1)}%`);
+        }
+        summaries.push(summariseArm(arm.name, seedResults, task.quality));
       }
-      summaries.push(summariseArm(arm.name, seedResults, task.quality));
+      const compared = compareToVanilla(summaries, task.quality);
+      results.push({ task, recipe, arms: compared, claims: judgeClaims(compared, task.quality), seeds, steps });
     }
-    const compared = compareToVanilla(summaries, task.quality);
-    results.push({ task, recipe, arms: compared, claims: judgeClaims(compared, task.quality), seeds, steps });
+  } finally {
+    interrupt.dispose();
   }
   const command = `flatsparse ${argv.join(' ')}`;
   const markdown = [`Command: \`${command}\``, '', ...results.map(taskMarkdown)].join('\n');
