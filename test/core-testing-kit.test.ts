@@ -1,6 +1,6 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { registerGradients } from '@flatsparse/core';
-import { countTensors, definePlugin, interval, type ActivationFunction, type Backend, type Plugin } from '@flatsparse/plugin-api';
+import { countTensors, definePlugin, interval, type ActivationFunction, type Backend, type Plugin, type UpdateMethod } from '@flatsparse/plugin-api';
 import { BackendUnavailableError } from '@flatsparse/plugin-api/host';
 import {
   backendConformanceCases,
@@ -100,7 +100,7 @@ describe.skipIf(!state.available)('backend suite: the kit can fail', () => {
 
 /** A valid plugin built from parts; activations use finite flat regions. */
 function pluginWith(parts: Partial<Plugin>): () => Plugin {
-  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.4.0', ...parts });
+  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.5.0', ...parts });
 }
 
 const reluLike = (overrides: Partial<ActivationFunction>): ActivationFunction => ({ ...reluForTests, name: 'subject-act', flatRegions: [interval(-8, 0)], ...overrides });
@@ -162,8 +162,25 @@ describe.skipIf(!state.available)('plugin suite: the kit can fail', () => {
     expect(check(report, 'regularizer nanLoss')!.detail).toMatch(/'lossTerm' is NaN/);
   });
 
+  it('passes SAM as an update method, and rejects one that skips the observed pass, writes a parameter or asks for a wrong offset', async () => {
+    const { sam } = await import('@flatsparse/plugins');
+    const ok = await runPluginConformance(() => sam({ rho: 0.1 }));
+    expect(ok.results.filter((r) => !r.passed)).toEqual([]);
+    expect(check(ok, 'update method sam')!.detail).toMatch(/step 0: 1 silent pass/);
+    const bad = (gradients: UpdateMethod['gradients']) => runPluginConformance(pluginWith({ contributes: { updateMethods: [{ name: 'subject-update', gradients }] } }));
+    expect(check(await bad((input) => input.gradient()), 'update method subject-update')!.detail).toMatch(/observedGradient\(\) called 0 times/);
+    const writes = await bad((input) => {
+      const [name, w] = [...input.params][0]!;
+      w.assign(tf.add(w, 1));
+      return input.observedGradient() && new Map([[name, tf.zerosLike(w)]]);
+    });
+    expect(check(writes, 'update method subject-update')!.detail).toMatch(/parameters changed/);
+    const wrongShape = await bad((input) => input.observedGradient(new Map([['a', tf.zeros([7])]])));
+    expect(check(wrongShape, 'update method subject-update')!.detail).toMatch(/offset of 'a' has shape \[7\]/);
+  });
+
   it('reports an invalid plugin through the validation check only', async () => {
-    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.4.0' }) as Plugin);
+    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.5.0' }) as Plugin);
     expect(report.results.map((r) => r.name)).toEqual(['validates']);
     expect(report.results[0]!.error).toMatch(/E_PLUGIN_INVALID/);
   });

@@ -26,7 +26,7 @@ function samplePlugin(): Plugin {
   return definePlugin({
     name: 'sample-shifted-relu',
     version: '1.0.0',
-    apiVersion: '^0.4.0',
+    apiVersion: '^0.5.0',
     contributes: {
       activations: [
         {

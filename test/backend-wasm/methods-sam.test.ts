@@ -1,8 +1,7 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
 import { Trainer, registerGradients, type TrainerRecord } from '@flatsparse/core';
-import { type ModelView, type Plugin, type TrainableModel } from '@flatsparse/plugin-api';
-import { PluginError, PluginHost, PluginInvalidError } from '@flatsparse/plugin-api/host';
-import { fakeModel } from '@flatsparse/plugin-api/testing';
+import { type ModelView, type Plugin, type TrainableModel, type UpdateInput } from '@flatsparse/plugin-api';
+import { PluginError, PluginHost, PluginInvalidError, UpdateMethodConflictError } from '@flatsparse/plugin-api/host';
 import { addZerothBiases, sam, samPerturbation, zerothBias, type SamOptions } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,33 +23,33 @@ interface SeenBatch {
 }
 
 /**
- * A test plugin reading back (dataSync: fine in a test, never in a real plugin) every parameter before
- * and after the other plugins' 'beforeForward' hooks, the parameters and gradients seen in
- * 'afterBackward' (after SAM's 'pre' restore), the batch of every step and the tensor count after
- * every step. It keeps no tensors, so the host's leak guard sees only what SAM keeps.
+ * A test plugin reading back (dataSync: fine in a test, never in a real plugin) every parameter in
+ * 'beforeForward' (w), in 'afterForward' (inside the observed pass: w + e at a SAM step), in
+ * 'afterBackward' (after the trainer put w back), the gradients of 'afterBackward', the batch of
+ * every step, how many observed passes each step ran, and the tensor count after every step.
  */
 function spy() {
   let model: ModelView | undefined;
-  const seen = { pre: [] as Values[], post: [] as Values[], backward: [] as Values[], grads: [] as Values[] };
+  const seen = { pre: [] as Values[], forward: [] as Values[], backward: [] as Values[], grads: [] as Values[] };
   const batches: SeenBatch[] = [];
   const counts: number[] = [];
+  const passes: number[] = [];
   const read = (entries: Iterable<[string, tf.Tensor]>): Values => new Map([...entries].map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
   const plugin: Plugin = {
     name: 'sam-test-spy',
     permissions: { keepTensors: true },
     version: '0.0.0',
     apiVersion: '*',
-    setup(ctx) {
-      ctx.on('beforeForward', { order: 'post', handler: () => void seen.post.push(read(model!.params)) });
-    },
     hooks: {
       modelBuilt: { order: 'post', handler: ({ model: m }) => void (model = m) },
-      beforeForward: {
-        order: 'pre',
-        handler: ({ batch }) => {
-          seen.pre.push(read(model!.params));
-          batches.push({ inputs: Float32Array.from(batch.inputs.dataSync()), inputShape: batch.inputs.shape, targets: Int32Array.from(batch.targets.dataSync()) });
-        },
+      beforeForward: ({ batch }) => {
+        seen.pre.push(read(model!.params));
+        passes.push(0);
+        batches.push({ inputs: Float32Array.from(batch.inputs.dataSync()), inputShape: batch.inputs.shape, targets: Int32Array.from(batch.targets.dataSync()) });
+      },
+      afterForward: () => {
+        seen.forward.push(read(model!.params));
+        passes[passes.length - 1]! += 1;
       },
       afterBackward: ({ grads }) => {
         seen.backward.push(read(model!.params));
@@ -59,11 +58,23 @@ function spy() {
       afterStep: { order: 'post', handler: () => void counts.push(tf.memory().numTensors) },
     },
   };
-  return { plugin, batches, counts, read: (which: keyof typeof seen, step: number): Values => seen[which][step]! };
+  return { plugin, batches, counts, passes, read: (which: keyof typeof seen, step: number): Values => seen[which][step]! };
+}
+
+/** A regularizer plugin with a loss term the test can differentiate by hand: weight x 0.5 ||head.weight||^2. */
+function headPenalty(weight: number): Plugin {
+  let head: tf.Variable | undefined;
+  return {
+    name: 'head-penalty',
+    version: '0.0.0',
+    apiVersion: '*',
+    hooks: { modelBuilt: ({ model }) => void (head = model.params.get('head.weight')) },
+    contributes: { regularizers: [{ name: 'head-penalty', weight: () => weight, lossTerm: () => tf.mul(0.5, tf.sum(tf.square(head!))) as tf.Scalar }] },
+  };
 }
 
 /** Trains the tiny model with these plugins; returns the model (caller disposes), the records and the spy. */
-async function train(plugins: readonly Plugin[], o: { steps: number; lr: number; epsilon?: number }) {
+async function train(plugins: readonly Plugin[], o: { steps: number; lr: number; epsilon?: number; labelSmoothing?: number }) {
   const { model, dataset } = tinySetup();
   const s = spy();
   const records: TrainerRecord[] = [];
@@ -76,6 +87,7 @@ async function train(plugins: readonly Plugin[], o: { steps: number; lr: number;
     batchSize: 8,
     lr: o.lr,
     logEvery: 1,
+    labelSmoothing: o.labelSmoothing ?? 0,
     optimizer: { weightDecay: 0, epsilon: o.epsilon ?? 1e-8 },
     sink: { write: (r) => void records.push(r) },
   }).run();
@@ -83,14 +95,20 @@ async function train(plugins: readonly Plugin[], o: { steps: number; lr: number;
   return { model, spy: s, records: records.filter((r) => r.split === 'train') };
 }
 
-/** Loss and gradient of the tiny model's data loss at its current parameters, in float64, by tf.variableGrads. */
-function lossAndGrads(model: TrainableModel, names: readonly string[], batch: SeenBatch): { loss: number; grads: Map<string, Float64Array> } {
+/**
+ * Loss and gradient of the tiny model's training loss at its current parameters, by tf.variableGrads:
+ * the data loss with `labelSmoothing` plus `penalty` x 0.5 ||head.weight||^2.
+ */
+function lossAndGrads(model: TrainableModel, names: readonly string[], batch: SeenBatch, o: { labelSmoothing?: number; penalty?: number } = {}): { loss: number; grads: Map<string, Float64Array> } {
   let result: { loss: number; grads: Map<string, Float64Array> } | undefined;
   tf.tidy(() => {
     const variables = names.map((n) => model.params.get(n)!);
     const inputs = tf.tensor(batch.inputs, batch.inputShape);
     const targets = tf.tensor(batch.targets, [batch.targets.length], 'int32');
-    const { value, grads } = tf.variableGrads(() => tinyLoss(model.forward(inputs, { training: true, step: 0 }).output, targets), variables);
+    const { value, grads } = tf.variableGrads(() => {
+      const data = tinyLoss(model.forward(inputs, { training: true, step: 0 }).output, targets, o.labelSmoothing ?? 0);
+      return o.penalty === undefined ? data : (tf.add(data, tf.mul(o.penalty * 0.5, tf.sum(tf.square(model.params.get('head.weight')!)))) as tf.Scalar);
+    }, variables);
     result = { loss: value.dataSync()[0]!, grads: new Map(names.map((n, i) => [n, Float64Array.from(grads[variables[i]!.name]!.dataSync())])) };
   });
   return result!;
@@ -196,11 +214,13 @@ describe.skipIf(!state.available)("plugin 'sam' in the Trainer (tiny model)", ()
   beforeEach(() => void (before = tf.memory().numTensors));
   afterEach(() => expect(tf.memory().numTensors).toBe(before));
 
-  it('with zeroth-bias: one step applies AdamW to the gradient at w + rho g/||g||, at w, restored bit-exactly', async () => {
+  it('with zeroth-bias, label smoothing and a loss term: one step applies AdamW, at w, to the gradient of the training loss at w + rho g/||g|| (g of the same loss), computed by hand', async () => {
     const rho = 0.1;
     const lr = 0.01;
     const epsilon = 0.5; // makes AdamW's first update lr g / (|g| + eps) depend on the gradient's size
-    const { model, spy: s, records } = await train([zerothBias(), sam({ rho })], { steps: 1, lr, epsilon });
+    const labelSmoothing = 0.2;
+    const penalty = 0.3;
+    const { model, spy: s, records } = await train([zerothBias(), sam({ rho }), headPenalty(penalty)], { steps: 1, lr, epsilon, labelSmoothing });
 
     // Reference: the same model (same seed) with zero tables, gradients by tf.variableGrads in the test.
     const ref = tinySetup().model;
@@ -209,21 +229,27 @@ describe.skipIf(!state.available)("plugin 'sam' in the Trainer (tiny model)", ()
     expect(names.filter((n) => n.includes('zeroth_bias'))).toHaveLength(1);
     const w0 = new Map(names.map((n) => [n, ref.params.get(n)!.dataSync() as Float32Array]));
     const batch = s.batches[0]!;
-    const atW = lossAndGrads(ref, names, batch);
+    const loss = { labelSmoothing, penalty };
+    const atW = lossAndGrads(ref, names, batch, loss);
     const e = referencePerturbation(w0, atW.grads, { rho, adaptive: false, eta: 0 });
     setValues(ref, new Map(names.map((n) => [n, Float64Array.from(w0.get(n)!, (x, i) => x + e.get(n)![i]!)])));
-    const atPerturbed = lossAndGrads(ref, names, batch);
+    const atPerturbed = lossAndGrads(ref, names, batch, loss);
+    // Without label smoothing and the loss term in the ascent, the ascent direction would differ measurably.
+    const plainAscent = referencePerturbation(w0, lossAndGrads((setValues(ref, w0), ref), names, batch).grads, { rho, adaptive: false, eta: 0 });
+    expect(Math.max(...names.map((n) => maxAbsDiff(plainAscent.get(n)!, e.get(n)!)))).toBeGreaterThan(1e-4);
 
     const seen = s.read('grads', 0);
+    const forward = s.read('forward', 0);
     const backward = s.read('backward', 0);
     const after = new Map(names.map((n) => [n, model.params.get(n)!.dataSync() as Float32Array]));
     let samEffect = 0;
     for (const n of names) {
-      // The perturbation reached the tables too (they have a nonzero gradient).
+      // The observed pass ran at w + e (the tables included: they have a nonzero gradient).
       if (n.includes('zeroth_bias')) expect(Math.max(...Array.from(e.get(n)!, Math.abs))).toBeGreaterThan(1e-4);
+      expectClose(forward.get(n)!, Float64Array.from(w0.get(n)!, (x, i) => x + e.get(n)![i]!), 1e-6, `w + e ${n}`);
       expectClose(seen.get(n)!, atPerturbed.grads.get(n)!, 2e-5, `grad ${n}`);
       samEffect = Math.max(samEffect, maxAbsDiff(atPerturbed.grads.get(n)!, atW.grads.get(n)!));
-      // w is back, bit for bit, when the optimiser gets the gradient.
+      // w is back, bit for bit, by 'afterBackward' and for the optimiser.
       expect(Array.from(backward.get(n)!), n).toEqual(Array.from(w0.get(n)!));
       // AdamW step 1 without decay: w - lr m_hat / (sqrt(v_hat) + eps) = w - lr g / (|g| + eps).
       const want = Float64Array.from(w0.get(n)!, (x, i) => x - (lr * atPerturbed.grads.get(n)![i]!) / (Math.abs(atPerturbed.grads.get(n)![i]!) + epsilon));
@@ -231,8 +257,9 @@ describe.skipIf(!state.available)("plugin 'sam' in the Trainer (tiny model)", ()
     }
     // The test can tell SAM from plain training: the gradient at w + e differs from the one at w.
     expect(samEffect).toBeGreaterThan(1e-3);
-    // The logged loss of a SAM step is the loss at the perturbed point.
-    expect(records[0]!.loss).toBeCloseTo(atPerturbed.loss, 5);
+    // One observed pass per step; the logged data loss of a SAM step is at the perturbed point.
+    expect(s.passes).toEqual([1]);
+    expect(records[0]!.loss).toBeCloseTo(atPerturbed.loss - penalty * 0.5 * globalNorm([forward.get('head.weight')!]) ** 2, 5);
     expect(atPerturbed.loss).toBeGreaterThan(atW.loss);
 
     ref.dispose();
@@ -246,11 +273,12 @@ describe.skipIf(!state.available)("plugin 'sam' in the Trainer (tiny model)", ()
     const { model, spy: s } = await train([sam({ rho: 0.05 })], { steps: 3, lr: 0 });
     for (let step = 0; step < 3; step++) {
       const pre = s.read('pre', step);
-      const post = s.read('post', step);
-      expect([...pre.keys()].some((n) => maxAbsDiff(pre.get(n)!, post.get(n)!) > 1e-5), `step ${step} perturbed`).toBe(true);
+      const forward = s.read('forward', step);
+      expect([...pre.keys()].some((n) => maxAbsDiff(pre.get(n)!, forward.get(n)!) > 1e-5), `step ${step} perturbed`).toBe(true);
     }
     for (const [n, v] of model.params) expect(Array.from(v.dataSync()), n).toEqual(w0.get(n));
-    // No tensor growth from step to step.
+    // One observed pass per step, and no tensor growth from step to step.
+    expect(s.passes).toEqual([1, 1, 1]);
     expect(new Set(s.counts).size).toBe(1);
     model.dispose();
   });
@@ -259,8 +287,8 @@ describe.skipIf(!state.available)("plugin 'sam' in the Trainer (tiny model)", ()
     const { model, spy: s } = await train([sam({ rho: 0.05, every: 2 })], { steps: 4, lr: 0.01 });
     for (let step = 0; step < 4; step++) {
       const pre = s.read('pre', step);
-      const post = s.read('post', step);
-      const moved = Math.max(...[...pre.keys()].map((n) => maxAbsDiff(pre.get(n)!, post.get(n)!)));
+      const forward = s.read('forward', step);
+      const moved = Math.max(...[...pre.keys()].map((n) => maxAbsDiff(pre.get(n)!, forward.get(n)!)));
       if (step % 2 === 0) expect(moved, `step ${step}`).toBeGreaterThan(1e-5);
       else expect(moved, `step ${step}`).toBe(0);
       // Whatever the step, the optimiser sees the unperturbed parameters.
@@ -276,83 +304,105 @@ describe.skipIf(!state.available)("plugin 'sam' in the Trainer (tiny model)", ()
     const pattern = '^blocks\\.0\\.mlp\\.';
     const { model, spy: s } = await train([sam({ ...o, params: pattern })], { steps: 1, lr: 0.01 });
     const pre = s.read('pre', 0);
-    const post = s.read('post', 0);
+    const forward = s.read('forward', 0);
     const selected = [...pre.keys()].filter((n) => new RegExp(pattern).test(n));
     expect(selected.sort()).toEqual(['blocks.0.mlp.key.bias', 'blocks.0.mlp.key.weight', 'blocks.0.mlp.value.bias', 'blocks.0.mlp.value.weight']);
-    for (const n of pre.keys()) if (!selected.includes(n)) expect(Array.from(post.get(n)!), n).toEqual(Array.from(pre.get(n)!));
+    for (const n of pre.keys()) if (!selected.includes(n)) expect(Array.from(forward.get(n)!), n).toEqual(Array.from(pre.get(n)!));
 
     const ref = tinySetup().model;
     const { grads } = lossAndGrads(ref, selected, s.batches[0]!);
     const w = new Map(selected.map((n) => [n, Float64Array.from(pre.get(n)!)]));
     const e = referencePerturbation(w, grads, o);
     for (const n of selected) {
-      const moved = Float64Array.from(post.get(n)!, (x, i) => x - pre.get(n)![i]!);
+      const moved = Float64Array.from(forward.get(n)!, (x, i) => x - pre.get(n)![i]!);
       expectClose(moved, e.get(n)!, 2e-6, n);
     }
     ref.dispose();
     model.dispose();
   });
+
+  it('a plugin failing inside the observed pass at w + e leaves the model at w, attributed, without leaking', async () => {
+    const { model, dataset } = tinySetup();
+    const w0 = new Map([...model.params].map(([n, v]) => [n, Array.from(v.dataSync())]));
+    const failing: Plugin = { name: 'fails-after-forward', version: '0.0.0', apiVersion: '*', hooks: { afterForward: () => { throw new Error('boom'); } } };
+    const host = await PluginHost.create([sam({ rho: 0.5 }), failing]);
+    const err = await new Trainer({ model, dataset, host, steps: 2, batchSize: 8, lr: 0.01 }).run().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).plugin).toBe('fails-after-forward');
+    for (const [n, v] of model.params) expect(Array.from(v.dataSync()), n).toEqual(w0.get(n));
+    await host.dispose();
+    model.dispose();
+  });
 });
 
+/** An update method input over the tiny model's parameters whose passes are recorded (no model run). */
+function fakeInput(params: ReadonlyMap<string, tf.Variable>, gradient: (name: string) => tf.Tensor, step = 0) {
+  const observed: (ReadonlyMap<string, tf.Tensor> | undefined)[] = [];
+  const grads = () => new Map([...params.keys()].map((n) => [n, gradient(n)]));
+  const input: UpdateInput = {
+    step,
+    batch: { inputs: tf.zeros([1]), targets: tf.zeros([1]) },
+    params,
+    gradient: () => grads(),
+    observedGradient: (offsets) => {
+      observed.push(offsets);
+      return grads();
+    },
+  };
+  return { input, observed };
+}
+
 describe.skipIf(!state.available)("plugin 'sam' outside the Trainer", () => {
-  it('skips the perturbation when the gradient is not finite (NaN inputs), without leaking', async () => {
+  it('asks for no perturbation when the gradient is not finite, and for the plain observed gradient off its steps', () => {
     const { model } = tinySetup();
-    const host = await PluginHost.create([sam()]);
-    await host.emit('modelBuilt', { step: 0, model });
-    const w0 = new Map([...model.params].map(([n, v]) => [n, Array.from(v.dataSync())]));
-    const before = tf.memory().numTensors;
-    const inputs = tf.fill([4, 3, 4], Number.NaN);
-    const targets = tf.tensor1d([0, 1, 2, 0], 'int32');
-    host.emitSync('beforeForward', { step: 0, batch: { inputs, targets }, training: true });
-    for (const [n, v] of model.params) expect(Array.from(v.dataSync()), n).toEqual(w0.get(n));
-    const loss = tf.scalar(0);
-    host.emitSync('afterBackward', { step: 0, loss, grads: new Map(), captures: [] });
-    tf.dispose([inputs, targets, loss]);
-    expect(tf.memory().numTensors).toBe(before);
-    await host.emit('end', { step: 1, reason: 'completed' });
-    await host.dispose();
+    const trainable = new Map([...model.params].filter(([, v]) => v.trainable));
+    const method = sam({ every: 2 }).contributes!.updateMethods![0]!;
+    tf.tidy(() => {
+      const nan = fakeInput(trainable, (n) => tf.fill(trainable.get(n)!.shape, Number.NaN));
+      method.gradients(nan.input);
+      expect(nan.observed).toHaveLength(1);
+      for (const [n, e] of nan.observed[0]!) expect(Array.from(e.dataSync()).every((x) => x === 0), n).toBe(true);
+      const off = fakeInput(trainable, (n) => tf.onesLike(trainable.get(n)!), 1);
+      method.gradients(off.input);
+      expect(off.observed).toEqual([undefined]);
+    });
     model.dispose();
   });
 
-  it("'end' restores w when a step failed after the ascent", async () => {
-    const { model, dataset } = tinySetup();
-    const host = await PluginHost.create([sam({ rho: 0.5 })]);
-    await host.emit('modelBuilt', { step: 0, model });
-    const w0 = new Map([...model.params].map(([n, v]) => [n, Array.from(v.dataSync())]));
-    const before = tf.memory().numTensors;
-    const inputs = tf.tensor(dataset.train.inputs.slice(0, 4 * 12), [4, 3, 4]);
-    const targets = tf.tensor1d(dataset.train.targets.slice(0, 4), 'int32');
-    host.emitSync('beforeForward', { step: 0, batch: { inputs, targets }, training: true });
-    expect(Array.from(model.params.get('head.weight')!.dataSync())).not.toEqual(w0.get('head.weight'));
-    await host.emit('end', { step: 0, reason: 'failed' });
-    for (const [n, v] of model.params) expect(Array.from(v.dataSync()), n).toEqual(w0.get(n));
-    tf.dispose([inputs, targets]);
-    expect(tf.memory().numTensors).toBe(before);
-    await host.dispose();
-    model.dispose();
-  });
-
-  it('fails in modelBuilt on a model without forward/loss, and at the first step when params matches nothing', async () => {
-    const { forward: _forward, loss: _loss, ...view } = fakeModel(); // a ModelView without forward/loss
-    let host = await PluginHost.create([sam()]);
-    const err = await host.emit('modelBuilt', { step: 0, model: view }).then(() => undefined, (e: unknown) => e);
+  it("fails in 'modelBuilt', before training, when 'params' matches no trainable parameter", async () => {
+    const { model } = tinySetup();
+    const host = await PluginHost.create([sam({ params: '^nothing$' })]);
+    const err = await host.emit('modelBuilt', { step: 0, model }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(PluginError);
-    expect((err as PluginError).code).toBe('E_PLUGIN_HOOK');
     expect((err as PluginError).event).toBe('modelBuilt');
-    expect((err as Error).message).toContain('forward()');
-    expect((err as PluginError).fix).toContain('Trainer');
+    expect((err as Error).message).toContain("'params'");
+    expect((err as PluginError).fix).toContain('head.weight');
     await host.dispose();
-    view.dispose();
+    model.dispose();
+  });
 
-    const { model } = tinySetup();
-    host = await PluginHost.create([sam({ params: '^nothing$' })]);
-    await host.emit('modelBuilt', { step: 0, model });
-    const batch = { inputs: tf.zeros([2, 3, 4]), targets: tf.tensor1d([0, 1], 'int32') };
-    const stepErr = thrown(() => host.emitSync('beforeForward', { step: 0, batch, training: true }));
-    expect(stepErr).toBeInstanceOf(PluginError);
-    expect((stepErr as Error).message).toContain("'params'");
-    expect((stepErr as PluginError).fix).toContain('head.weight');
-    tf.dispose([batch.inputs, batch.targets]);
+  it('takes one update method per run: a second one is refused when the host is built', async () => {
+    const other: Plugin = { name: 'other-update', version: '0.0.0', apiVersion: '*', contributes: { updateMethods: [{ name: 'other', gradients: (input) => input.observedGradient() }] } };
+    const err = await PluginHost.create([sam(), other]).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(UpdateMethodConflictError);
+    expect((err as UpdateMethodConflictError).code).toBe('E_UPDATE_METHOD_CONFLICT');
+    expect((err as Error).message).toContain("'other' (plugin 'other-update') and 'sam' (plugin 'sam')");
+  });
+
+  it.each([
+    ['never calls observedGradient()', (input: UpdateInput) => input.gradient(), /returned without calling observedGradient\(\)/],
+    ['calls observedGradient() twice', (input: UpdateInput) => (input.observedGradient(), input.observedGradient()), /observedGradient\(\) was called twice/],
+  ])('an update method that %s fails the step, attributed to its plugin', async (_what, gradients, message) => {
+    const { model, dataset } = tinySetup();
+    const plugin: Plugin = { name: 'bad-update', version: '0.0.0', apiVersion: '*', contributes: { updateMethods: [{ name: 'bad', gradients }] } };
+    const host = await PluginHost.create([plugin]);
+    const before = tf.memory().numTensors;
+    const err = await new Trainer({ model, dataset, host, steps: 1, batchSize: 8, lr: 0.01 }).run().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).plugin).toBe('bad-update');
+    expect((err as PluginError).event).toBe("update method 'bad'");
+    expect(String((err as PluginError).cause)).toMatch(message);
+    expect(tf.memory().numTensors).toBe(before);
     await host.dispose();
     model.dispose();
   });
@@ -366,7 +416,7 @@ describe.skipIf(!state.available)("plugin 'sam' outside the Trainer", () => {
     [{ every: 0 }, 'every'],
     [{ every: 1.5 }, 'every'],
     [{ params: '(' }, 'params'],
-    [{ labelSmoothing: 1 }, 'labelSmoothing'],
+    [{ labelSmoothing: 0.1 }, 'labelSmoothing'],
     [{ radius: 0.1 }, 'radius'],
   ])('rejects %j with E_PLUGIN_INVALID naming %s', (options, option) => {
     const err = thrown(() => sam(options as SamOptions));
@@ -376,10 +426,10 @@ describe.skipIf(!state.available)("plugin 'sam' outside the Trainer", () => {
     expect((err as Error).message).toContain(`'${option}'`);
   });
 
-  it('is a plain plugin object declaring writeParams', () => {
+  it('is a plain plugin object contributing one update method, with no permission to write parameters', () => {
     const plugin = sam();
     expect(plugin.name).toBe('sam');
-    expect(plugin.permissions).toEqual({ writeParams: true });
-    expect(plugin.contributes).toBeUndefined();
+    expect(plugin.permissions).toBeUndefined();
+    expect(plugin.contributes?.updateMethods?.map((u) => u.name)).toEqual(['sam']);
   });
 });

@@ -4,6 +4,7 @@ import type { FlatnessEstimator } from './flatness-estimator.js';
 import type { Plugin } from './plugin.js';
 import type { Regularizer } from './regularizer.js';
 import type { SparsityMetric } from './sparsity-metric.js';
+import type { UpdateMethod } from './update-method.js';
 
 /** A contribution and the plugin it came from (for error attribution). */
 export interface Contributed<T> {
@@ -53,6 +54,8 @@ export interface Contributions {
   readonly metrics: ContributionTable<SparsityMetric>;
   readonly estimators: ContributionTable<FlatnessEstimator>;
   readonly regularizers: ContributionTable<Regularizer>;
+  /** Step-level methods (at most one may be active in a run: the trainer checks). */
+  readonly updateMethods: ContributionTable<UpdateMethod>;
 }
 
 /** Collects the contributions of plugins given in run order. */
@@ -62,12 +65,14 @@ export function collectContributions(plugins: readonly Plugin[]): Contributions 
     metrics: new ContributionTable('metric'),
     estimators: new ContributionTable('flatness estimator'),
     regularizers: new ContributionTable('regularizer'),
+    updateMethods: new ContributionTable('update method'),
   };
   for (const p of plugins) {
     for (const a of p.contributes?.activations ?? []) out.activations.add(a, p.name);
     for (const m of p.contributes?.metrics ?? []) out.metrics.add(m, p.name);
     for (const e of p.contributes?.estimators ?? []) out.estimators.add(e, p.name);
     for (const r of p.contributes?.regularizers ?? []) out.regularizers.add(r, p.name);
+    for (const u of p.contributes?.updateMethods ?? []) out.updateMethods.add(u, p.name);
   }
   return out;
 }

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'E_TOKEN_DUPLICATE'
   | 'E_CONTRIBUTION_UNKNOWN'
   | 'E_CONTRIBUTION_DUPLICATE'
+  | 'E_UPDATE_METHOD_CONFLICT'
   | 'E_BACKEND_INIT'
   | 'E_BACKEND_UNAVAILABLE'
   | 'E_TENSOR_LEAK'
@@ -215,6 +216,17 @@ export class ContributionDuplicateError extends FlatsparseError {
   constructor(kind: string, name: string, first: string, second: string) {
     super('E_CONTRIBUTION_DUPLICATE', `The ${kind} '${name}' is contributed by both '${first}' and '${second}'.`, {
       fix: 'remove one of the two plugins, or rename one contribution.',
+    });
+  }
+}
+
+/** More than one plugin of a run contributes an update method: only one can choose the step's gradient. */
+export class UpdateMethodConflictError extends FlatsparseError {
+  constructor(methods: readonly { readonly name: string; readonly plugin: string }[]) {
+    super('E_UPDATE_METHOD_CONFLICT', `A run takes at most one update method, but its plugins contribute ${methods.map((m) => `'${m.name}' (plugin '${m.plugin}')`).join(' and ')}.`, {
+      received: methods.map((m) => m.name),
+      expected: 'at most one update method (for example sam)',
+      fix: 'remove all but one of these plugins from the pipeline.',
     });
   }
 }

@@ -11,9 +11,7 @@ export interface Batch {
 }
 
 /**
- * The closed vocabulary of training events and what each carries. Order within one training step:
- * beforeForward -> afterForward -> afterBackward -> afterStep; 'modelBuilt' once before the first step,
- * 'evaluation' after a held-out pass, 'end' once when the run stops (completed, failed or stopped).
+ * The closed vocabulary of training events and what each carries; their order and timing are EVENTS.
  * Tensors in payloads belong to the trainer and are valid only during the call.
  */
 export interface EventPayloads {
@@ -46,19 +44,40 @@ export interface EventPayloads {
 /** Name of a training event. */
 export type EventName = keyof EventPayloads;
 
+/** One event of the closed vocabulary: where it falls in a run and whether its hooks must be synchronous. */
+export interface EventSpec {
+  readonly name: EventName;
+  /** 'run': once or a few times per run; 'step': every training step, in this order. */
+  readonly phase: 'run' | 'step';
+  /** Hooks must return synchronously (in-step events may run inside the gradient tape). */
+  readonly sync: boolean;
+  /** When it is emitted. */
+  readonly when: string;
+}
+
+/**
+ * The events in the order they first occur in a run: the one place that order is written. The
+ * trainer emits them so (packages/core/src/train), the host's guards, the conformance kit's
+ * synthetic run and the events table of docs/architecture.md are derived from or checked against it.
+ */
+export const EVENTS: readonly EventSpec[] = Object.freeze([
+  { name: 'modelBuilt', phase: 'run', sync: false, when: 'once, after the model is built and before the first step (on a resume, before the first resumed step); plugins may add parameters and MLP transforms' },
+  { name: 'beforeForward', phase: 'step', sync: true, when: 'every training step, with its batch, before any pass, outside the gradient tape' },
+  { name: 'afterForward', phase: 'step', sync: true, when: "every training step, in the step's one observed pass (at w + offsets when the update method asks), inside the gradient tape: loss with the loss terms, captures without gradients" },
+  { name: 'afterBackward', phase: 'step', sync: true, when: 'every training step, after the observed pass’s backward pass and with the parameters back at w: its gradients, captures with dp, da, dz' },
+  { name: 'afterStep', phase: 'step', sync: true, when: "every training step, after the optimiser applied the update method's gradients (or the observed ones) and the regularizers' projections ran" },
+  { name: 'evaluation', phase: 'run', sync: false, when: 'after a held-out pass in evaluation mode, with its figures read back' },
+  { name: 'end', phase: 'run', sync: false, when: 'once, when the run stops: completed, failed or stopped' },
+] satisfies EventSpec[]);
+
 /** Every event name, in the order they first occur in a run. */
-export const EVENT_NAMES: readonly EventName[] = Object.freeze([
-  'modelBuilt',
-  'beforeForward',
-  'afterForward',
-  'afterBackward',
-  'afterStep',
-  'evaluation',
-  'end',
-] as const);
+export const EVENT_NAMES: readonly EventName[] = Object.freeze(EVENTS.map((e) => e.name));
+
+/** The events of every training step, in order. */
+export const STEP_EVENTS: readonly EventName[] = Object.freeze(EVENTS.filter((e) => e.phase === 'step').map((e) => e.name));
 
 /** In-step events: handlers must be synchronous (they may run inside the gradient tape). */
-export const SYNC_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['beforeForward', 'afterForward', 'afterBackward', 'afterStep']);
+export const SYNC_EVENTS: ReadonlySet<EventName> = new Set<EventName>(EVENTS.filter((e) => e.sync).map((e) => e.name));
 
 /** Whether a string is one of the event names. */
 export function isEventName(name: string): name is EventName {

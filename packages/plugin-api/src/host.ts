@@ -23,10 +23,10 @@ export {
   TokenDuplicateError,
   TokenMissingError,
   UnknownEventError,
+  UpdateMethodConflictError,
   BackendUnavailableError,
   describeValue,
 } from './errors.js';
-export { SYNC_EVENTS } from './events.js';
 export { PluginHost, type LossTermsResult, type OwnedLossTerm } from './plugin-host.js';
 export { sortPlugins } from './plugin-order.js';
 export { validatePlugin, validatePlugins } from './plugin-validation.js';

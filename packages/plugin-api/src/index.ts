@@ -20,7 +20,8 @@ export type { MetricValue, SparsityMetric } from './sparsity-metric.js';
 export type { EstimateCost, EstimateCurve, EstimateRandomness, FlatnessEstimate, FlatnessEstimator, FlatnessInput, LossClosure } from './flatness-estimator.js';
 export { constantSchedule, rampSchedule, type Schedule } from './schedule.js';
 export type { LossTermInput, Regularizer } from './regularizer.js';
-export { EVENT_NAMES, isEventName, type Batch, type EventName, type EventPayloads } from './events.js';
+export type { GradientMap, UpdateInput, UpdateMethod } from './update-method.js';
+export { EVENTS, EVENT_NAMES, STEP_EVENTS, SYNC_EVENTS, isEventName, type Batch, type EventName, type EventPayloads, type EventSpec } from './events.js';
 export {
   definePlugin,
   type Hook,

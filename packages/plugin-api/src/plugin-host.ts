@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { collectContributions, type Contributions } from './contributions.js';
-import { FlatsparseError, PluginAsyncHookError, PluginError, RunDisposedError, TokenMissingError } from './errors.js';
+import { FlatsparseError, PluginAsyncHookError, PluginError, RunDisposedError, TokenMissingError, UpdateMethodConflictError } from './errors.js';
+import type { UpdateMethod } from './update-method.js';
 import { SYNC_EVENTS, type EventName, type EventPayloads } from './events.js';
 import { HookGuard, describePayloadTensor, payloadTensors } from './faults/hook-guard.js';
 import type { ModelView } from './model.js';
@@ -54,6 +55,8 @@ export class PluginHost {
   private constructor(plugins: readonly Plugin[], private readonly store: TokenStore) {
     this.plugins = sortPlugins(plugins);
     this.contributions = collectContributions(this.plugins);
+    const methods = this.contributions.updateMethods.all();
+    if (methods.length > 1) throw new UpdateMethodConflictError(methods.map((m) => ({ name: m.value.name, plugin: m.plugin })));
     const allowed = (key: 'writeParams' | 'keepTensors') => new Set(this.plugins.filter((p) => p.permissions?.[key] === true).map((p) => p.name));
     const writers = allowed('writeParams');
     const keepers = allowed('keepTensors');
@@ -157,6 +160,32 @@ export class PluginHost {
       total = total === undefined ? weighted : (tf.add(total, weighted) as tf.Scalar);
     }
     return { total: total!, terms };
+  }
+
+  /**
+   * The run's update method (at most one: a second fails host creation with E_UPDATE_METHOD_CONFLICT),
+   * with its `gradients` attributed: a throw surfaces as E_PLUGIN_HOOK naming the plugin, the method
+   * and the step. Undefined when no plugin contributes one (the trainer applies the observed gradient).
+   */
+  updateMethod(): (UpdateMethod & { readonly plugin: string; readonly event: string }) | undefined {
+    const found = this.contributions.updateMethods.all()[0];
+    if (found === undefined) return undefined;
+    const { value: method, plugin } = found;
+    const event = `update method '${method.name}'`;
+    return {
+      name: method.name,
+      plugin,
+      event,
+      gradients: (input) => {
+        try {
+          return method.gradients(input);
+        } catch (err) {
+          // A fault of another plugin inside a pass the method asked for keeps its own attribution.
+          if (err instanceof PluginError && err.plugin !== plugin) throw err;
+          throw attribute(plugin, event, input.step, err);
+        }
+      },
+    };
   }
 
   /**

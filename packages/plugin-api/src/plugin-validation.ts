@@ -25,6 +25,7 @@ const estimatorSchema = z.object({ ...named, estimate: fn });
 const regularizerSchema = z
   .object({ ...named, lossTerm: fn.optional(), weight: fn.optional(), project: fn.optional() })
   .refine((r) => r.lossTerm !== undefined || r.project !== undefined, { message: 'needs lossTerm, project, or both' });
+const updateMethodSchema = z.object({ ...named, gradients: fn });
 const hookSchema = z.union([fn, z.object({ handler: fn, order: z.enum(['pre', 'normal', 'post']).optional() }).strict()]);
 
 const pluginSchema = z
@@ -41,6 +42,7 @@ const pluginSchema = z
         metrics: z.array(metricSchema).optional(),
         estimators: z.array(estimatorSchema).optional(),
         regularizers: z.array(regularizerSchema).optional(),
+        updateMethods: z.array(updateMethodSchema).optional(),
       })
       .strict()
       .optional(),

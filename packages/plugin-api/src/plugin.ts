@@ -6,6 +6,7 @@ import type { LossTermInput, Regularizer } from './regularizer.js';
 import type { Schedule } from './schedule.js';
 import type { SparsityMetric } from './sparsity-metric.js';
 import type { Token } from './token.js';
+import type { UpdateMethod } from './update-method.js';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** Handler of one event. In-step events (see SYNC_EVENTS) must return synchronously. */
@@ -33,6 +34,8 @@ export interface PluginContributions {
   readonly estimators?: readonly FlatnessEstimator[];
   /** Regularizers (active as soon as the plugin is in the pipeline). */
   readonly regularizers?: readonly Regularizer[];
+  /** Step-level methods that choose the gradient the optimiser applies (at most one per run; for example SAM). */
+  readonly updateMethods?: readonly UpdateMethod[];
 }
 
 /** Declared permissions of a plugin. */
@@ -69,7 +72,7 @@ export interface Plugin {
   readonly name: string;
   /** The plugin's own version (semver). */
   readonly version: string;
-  /** Range of @flatsparse/plugin-api versions it supports (semver range, for example '^0.4.0'; see PLUGIN_API_VERSION). */
+  /** Range of @flatsparse/plugin-api versions it supports (semver range, for example '^0.5.0'; see PLUGIN_API_VERSION). */
   readonly apiVersion: string;
   /** Ordering relative to other plugins. Without constraints, plugins run in name order. */
   readonly order?: PluginOrder;

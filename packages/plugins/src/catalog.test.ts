@@ -6,7 +6,7 @@ import { BUILTIN_PLUGIN_VERSION } from './plugin-meta.js';
 
 // Options that make every factory succeed (l1-activation requires a weight).
 const OPTIONS: Readonly<Record<string, unknown>> = { 'l1-activation': { weight: 1e-3 } };
-const KIND_TO_KEY = { activation: 'activations', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators', method: undefined } as const;
+const KIND_TO_KEY = { activation: 'activations', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators', 'update-method': 'updateMethods' } as const;
 
 describe('builtinPlugins catalog', () => {
   it('lists the standard plugins', () => {

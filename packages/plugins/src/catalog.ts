@@ -32,10 +32,10 @@ import { zerothBias, type ZerothBiasOptions } from './methods/zeroth-bias.js';
 import { l1Activation, type L1ActivationOptions } from './regularizers/l1-activation.js';
 
 /**
- * What a built-in plugin adds to a pipeline. A 'method' contributes nothing looked up by name: it
- * changes training through its hooks alone (SAM), and a config lists it under `plugins`.
+ * What a built-in plugin adds to a pipeline. An 'update-method' (SAM) chooses the step's gradient; it
+ * is active as soon as a config lists it under `plugins` (at most one per run).
  */
-export type BuiltinPluginKind = 'activation' | 'metric' | 'regularizer' | 'estimator' | 'method';
+export type BuiltinPluginKind = 'activation' | 'metric' | 'regularizer' | 'estimator' | 'update-method';
 
 /** A catalog entry: the factory (which validates its options), a one-line description and the kind. */
 export interface BuiltinPlugin {
@@ -45,7 +45,7 @@ export interface BuiltinPlugin {
   readonly description: string;
   /** What the plugin contributes. */
   readonly kind: BuiltinPluginKind;
-  /** Name of the contribution in configs and figure names (for example 'activationSparsity'); a 'method' has its plugin name here. */
+  /** Name of the contribution in configs and figure names (for example 'activationSparsity'); for an 'update-method', the method's name (the plugin's). */
   readonly contribution: string;
 }
 
@@ -87,7 +87,7 @@ const entries: readonly (readonly [string, BuiltinPlugin])[] = [
   ['hessian-spectrum', entry<HessianSpectrumOptions>('estimator', 'hessianSpectrum', hessianSpectrum, 'Hessian spectral density by stochastic Lanczos quadrature (curve in the report), trace, extreme eigenvalues.')],
   ['worst-case-sharpness', entry<WorstCaseSharpnessPluginOptions>('estimator', 'worstCaseSharpness', worstCaseSharpness, 'max L(w + e) - L(w) over a rho-ball (plain or ASAM-adaptive) by projected ascent.')],
   ['average-sharpness', entry<AverageSharpnessPluginOptions>('estimator', 'averageSharpness', averageSharpness, 'E[L(w + noise)] - L(w) under Gaussian weight noise, with standard error and 95% interval.')],
-  ['sam', entry<SamOptions>('method', 'sam', sam, 'SAM / ASAM: gradient at the ascent point w + rho g/||g|| (adaptive: T_w-scaled), every k steps; 2x forward/backward.')],
+  ['sam', entry<SamOptions>('update-method', 'sam', sam, 'SAM / ASAM: gradient at the ascent point w + rho g/||g|| (adaptive: T_w-scaled), every k steps; 2x forward/backward.')],
 ];
 
 /** Every built-in plugin by its config name (equal to the plugin's `name`), read-only. */

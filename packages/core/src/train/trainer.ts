@@ -41,9 +41,10 @@ export interface TrainProgress {
 }
 
 /**
- * The training loop. Per step: 'beforeForward'; one tf.tidy computing loss, loss terms and gradients
- * with probes ('afterForward', 'afterBackward' inside), figures at logging steps, clipping, the
- * non-finite gate and AdamW; then projections and 'afterStep'. Nothing is read back inside a step:
+ * The training loop; it emits the events in the order of EVENTS (@flatsparse/plugin-api). Per step:
+ * 'beforeForward'; one tf.tidy (trainStep) in which the run's update method (or the default) gets its
+ * gradients from the step's passes, then figures at logging steps, clipping, the non-finite gate and
+ * AdamW; then projections and 'afterStep'. Nothing is read back inside a step:
  * losses, figures and the non-finite flag are read in one transfer at logging steps (and at evaluation
  * and checkpoint steps). A non-finite step freezes the parameters on the device and stops the run at
  * the next read-back with NonFiniteStepError (or, when a regularizer's loss term was the non-finite
@@ -128,6 +129,7 @@ export class Trainer {
         },
         labelSmoothing: this.o.labelSmoothing,
         clipNorm: this.o.clipNorm,
+        update: host.updateMethod(),
         onMetricError: (metric, step, error) => faults.threw(metric, step, error),
       };
       let dirty = false;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PluginLeakError, PluginOwnershipError } from '../errors.js';
-import type { EventName, EventPayloads } from '../events.js';
+import { SYNC_EVENTS, type EventName, type EventPayloads } from '../events.js';
 import type { ModelView } from '../model.js';
 
 /** Tensors allocated in the engine (the engine's own counter: no backend call, works before one is set). */
@@ -8,8 +8,6 @@ function countTensors(): number {
   return tf.engine().state.numTensors;
 }
 
-/** The events of a training step: what their hooks hold is checked when the step ends. */
-const STEP_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['beforeForward', 'afterForward', 'afterBackward', 'afterStep']);
 
 /** The engine's active tf.tidy scope (null outside any): tensors created in it are released when it ends. */
 type Scope = { readonly track: readonly tf.Tensor[] } | null;
@@ -178,7 +176,8 @@ export class HookGuard {
       h.step = step;
       if (first && this.policy.hasDisposeStep(plugin)) h.state += kept;
     }
-    if (!STEP_EVENTS.has(event)) this.check(plugin, h);
+    // In-step events: what their hooks hold is checked when the step ends.
+    if (!SYNC_EVENTS.has(event)) this.check(plugin, h);
     else if (kept !== 0) this.inStep.add(plugin);
   }
 

@@ -6,6 +6,7 @@ import { PluginHost } from '../plugin-host.js';
 import type { Plugin } from '../plugin.js';
 import type { Regularizer } from '../regularizer.js';
 import type { SparsityMetric } from '../sparsity-metric.js';
+import type { GradientMap, UpdateMethod } from '../update-method.js';
 import { countTensors } from '../tensor-leaks.js';
 import { fakeCaptures, reluForTests } from './fixtures.js';
 import { payloadFixtures } from './plugin-harness.js';
@@ -123,17 +124,24 @@ export async function checkRegularizer(name: string, factory: () => Plugin, opti
 }
 
 /**
+ * The two parameters of the checks' quadratic loss 3 ||a||^2 + ||b||^2 (created inside tidy, so that
+ * only the two variables outlive their initial values); the caller disposes them.
+ */
+function quadraticParams(): Map<string, tf.Variable> {
+  return new Map<string, tf.Variable>([
+    ['a', tf.tidy(() => tf.variable(tf.tensor1d([0.5, -1, 2])))],
+    ['b', tf.tidy(() => tf.variable(tf.tensor2d([[1, 0.5], [-0.3, 0.8]])))],
+  ]);
+}
+
+/**
  * An estimator on a small quadratic loss over two parameters: finite figures, cost counted, every
  * parameter left exactly as it was, no tensors left behind.
  */
 export async function checkEstimator(estimator: FlatnessEstimator): Promise<Outcome> {
   const before = countTensors();
   const problems: string[] = [];
-  // Inside tidy, so that only the two variables outlive their initial values.
-  const params = new Map<string, tf.Variable>([
-    ['a', tf.tidy(() => tf.variable(tf.tensor1d([0.5, -1, 2])))],
-    ['b', tf.tidy(() => tf.variable(tf.tensor2d([[1, 0.5], [-0.3, 0.8]])))],
-  ]);
+  const params = quadraticParams();
   try {
     const snapshot = await Promise.all([...params.values()].map((v) => v.data()));
     const loss = (): tf.Scalar => tf.tidy(() => tf.add(tf.sum(tf.mul(tf.square(params.get('a')!), 3)), tf.sum(tf.square(params.get('b')!))) as tf.Scalar);
@@ -144,6 +152,67 @@ export async function checkEstimator(estimator: FlatnessEstimator): Promise<Outc
     if (after.some((data, i) => data.some((x, j) => x !== snapshot[i]![j]))) problems.push('parameters changed');
     const leaked = countTensors() - before - 2;
     return outcome(problems, [`figures ${JSON.stringify(estimate.figures)}`], leaked, 'estimate');
+  } finally {
+    for (const v of params.values()) v.dispose();
+  }
+}
+
+/**
+ * An update method on a small quadratic loss over two parameters, L(w) = 3 ||a||^2 + ||b||^2 (the
+ * gradients of both passes computed at w + offsets, as the trainer does): over three steps it calls
+ * the observed pass exactly once per step, asks only for offsets of known parameters with their shapes,
+ * returns finite gradients of the parameters' shapes for known names only, leaves every parameter as
+ * it was, and leaves no tensors behind.
+ */
+export async function checkUpdateMethod(method: UpdateMethod): Promise<Outcome> {
+  const before = countTensors();
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const params = quadraticParams();
+  try {
+    const snapshot = await Promise.all([...params.values()].map((v) => v.data()));
+    for (let step = 0; step < 3; step++) {
+      let observed = 0;
+      let silent = 0;
+      const pass = (offsets: GradientMap | undefined): GradientMap => {
+        for (const [name, offset] of offsets ?? []) {
+          const p = params.get(name);
+          if (p === undefined) problems.push(`step ${step}: an offset for unknown parameter '${name}'`);
+          else if (offset.shape.join(',') !== p.shape.join(',')) problems.push(`step ${step}: offset of '${name}' has shape [${offset.shape}], the parameter [${p.shape}]`);
+        }
+        const at = (name: string) => {
+          const offset = offsets?.get(name);
+          const p = params.get(name)!;
+          return offset !== undefined && offset.shape.join(',') === p.shape.join(',') ? tf.add(p, offset) : p;
+        };
+        return new Map([
+          ['a', tf.mul(at('a'), 6)],
+          ['b', tf.mul(at('b'), 2)],
+        ]);
+      };
+      const grads = tf.tidy(() => {
+        const out = method.gradients({
+          step,
+          batch: { inputs: tf.zeros([1]), targets: tf.zeros([1]) },
+          params,
+          gradient: (offsets) => (silent++, pass(offsets)),
+          observedGradient: (offsets) => (observed++, pass(offsets)),
+        });
+        return [...out].map(([name, g]) => {
+          if (!params.has(name)) problems.push(`step ${step}: a gradient for unknown parameter '${name}'`);
+          else if (g.shape.join(',') !== params.get(name)!.shape.join(',')) problems.push(`step ${step}: the gradient of '${name}' has shape [${g.shape}]`);
+          return tf.all(tf.isFinite(g));
+        });
+      });
+      const finite = await Promise.all(grads.map(async (t) => (await t.data())[0] === 1));
+      tf.dispose(grads);
+      if (finite.some((ok) => !ok)) problems.push(`step ${step}: a gradient is not finite`);
+      if (observed !== 1) problems.push(`step ${step}: observedGradient() called ${observed} times (exactly once expected)`);
+      notes.push(`step ${step}: ${silent} silent pass(es)`);
+    }
+    const after = await Promise.all([...params.values()].map((v) => v.data()));
+    if (after.some((data, i) => data.some((x, j) => x !== snapshot[i]![j]))) problems.push('parameters changed (the trainer moves them; a method never writes them)');
+    return outcome(problems, notes, countTensors() - before - 2, 'gradients');
   } finally {
     for (const v of params.values()) v.dispose();
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PluginError, PluginLeakError } from '../errors.js';
-import { EVENT_NAMES, type EventName } from '../events.js';
+import { EVENT_NAMES, STEP_EVENTS, type EventName } from '../events.js';
 import type { Hook, Plugin } from '../plugin.js';
 import { PluginHost } from '../plugin-host.js';
 import { validatePlugin } from '../plugin-validation.js';
@@ -35,14 +35,19 @@ async function runLifecycle(plugins: readonly Plugin[], options: PluginConforman
       log.emission++;
       await host.emit('modelBuilt', fx.payload('modelBuilt', 0));
       for (let step = 1; step <= STEPS; step++) {
-        emit('beforeForward', step);
-        tf.tidy(() => {
-          emit('afterForward', step);
-          host.computeLossTerms({ step, model: fx.model, captures: fx.captures.forwardCaptures });
-        });
-        emit('afterBackward', step);
-        host.project(fx.model, step);
-        emit('afterStep', step);
+        // The step's events in EVENTS order, with what the trainer does around them: the loss terms
+        // next to 'afterForward' inside a tidy (as in the gradient tape), projections before 'afterStep'.
+        for (const event of STEP_EVENTS) {
+          if (event === 'afterForward') {
+            tf.tidy(() => {
+              emit(event, step);
+              host.computeLossTerms({ step, model: fx.model, captures: fx.captures.forwardCaptures });
+            });
+            continue;
+          }
+          if (event === 'afterStep') host.project(fx.model, step);
+          emit(event, step);
+        }
         perStep.push(countTensors());
       }
       log.emission++;

@@ -3,7 +3,7 @@ import { validatePlugin } from '../plugin-validation.js';
 import { Rng } from '../random.js';
 import { checkActivation } from './activation-check.js';
 import { caseSeed } from './backend-runner.js';
-import { checkEstimator, checkMetric, checkRegularizer } from './contribution-checks.js';
+import { checkEstimator, checkMetric, checkRegularizer, checkUpdateMethod } from './contribution-checks.js';
 import { errorAttributionCheck, hookOrderCheck, lifecycleLeakCheck, validationCheck } from './plugin-checks.js';
 import type { PluginCheck, PluginCheckResult, PluginConformanceOptions, PluginConformanceReport } from './plugin-types.js';
 
@@ -22,7 +22,7 @@ export function pluginConformanceChecks(factory: () => Plugin, options: PluginCo
   }
   const seed = options.seed ?? 1;
   const activations = plugin.contributes?.activations ?? [];
-  const fresh = <T extends { name: string }>(kind: 'activations' | 'estimators', name: string): T =>
+  const fresh = <T extends { name: string }>(kind: 'activations' | 'estimators' | 'updateMethods', name: string): T =>
     (factory().contributes?.[kind] as readonly T[] | undefined)!.find((x) => x.name === name)!;
   return [
     validationCheck(factory),
@@ -33,6 +33,7 @@ export function pluginConformanceChecks(factory: () => Plugin, options: PluginCo
     ...(plugin.contributes?.metrics ?? []).map((m) => ({ name: `metric ${m.name}`, run: () => checkMetric(m.name, factory, activations, options) })),
     ...(plugin.contributes?.regularizers ?? []).map((r) => ({ name: `regularizer ${r.name}`, run: () => checkRegularizer(r.name, factory, options) })),
     ...(plugin.contributes?.estimators ?? []).map((e) => ({ name: `estimator ${e.name}`, run: () => checkEstimator(fresh('estimators', e.name)) })),
+    ...(plugin.contributes?.updateMethods ?? []).map((u) => ({ name: `update method ${u.name}`, run: () => checkUpdateMethod(fresh('updateMethods', u.name)) })),
   ];
 }
 

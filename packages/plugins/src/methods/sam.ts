@@ -1,4 +1,4 @@
-import { parseOptions, type Batch, type ModelView, type Plugin, type PluginContext, type TrainableModel } from '@flatsparse/plugin-api';
+import { parseOptions, type Plugin, type UpdateInput, type UpdateMethod } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { BUILTIN_API_RANGE, BUILTIN_PLUGIN_VERSION } from '../plugin-meta.js';
@@ -15,8 +15,6 @@ export interface SamOptions {
   readonly every?: number;
   /** Regular expression (source text): only trainable parameters whose name matches are perturbed (default: all). */
   readonly params?: string;
-  /** Label smoothing of the ascent's loss; set it to the trainer's `labelSmoothing` (default 0). */
-  readonly labelSmoothing?: number;
 }
 
 /** What `samPerturbation` needs: the radius and, for ASAM, eta. */
@@ -44,7 +42,6 @@ const schema = z.strictObject({
   eta: z.number().nonnegative().finite().default(0.01),
   every: z.number().int().positive().default(1),
   params: z.string().refine(isRegExpSource, { message: 'must be a valid regular expression' }).optional(),
-  labelSmoothing: z.number().min(0).lt(1).default(0),
 });
 
 /**
@@ -68,107 +65,48 @@ export function samPerturbation(weights: readonly tf.Tensor[], grads: readonly t
   });
 }
 
-/** A parameter moved to the ascent point and the exact value to put back. */
-interface Saved {
-  readonly variable: tf.Variable;
-  readonly value: tf.Tensor;
-}
-
-function isTrainable(model: ModelView): model is TrainableModel {
-  const m = model as Partial<TrainableModel>;
-  return typeof m.forward === 'function' && typeof m.loss === 'function';
-}
-
-/**
- * Gradient of the data loss at w on the batch, then w <- w + e for every variable. Returns the
- * exact values of w (kept; the caller restores and disposes them).
- */
-function ascend(model: TrainableModel, variables: readonly tf.Variable[], batch: Batch, step: number, o: SamPerturbationOptions & { labelSmoothing: number }): Saved[] {
-  return tf.tidy(() => {
-    const { grads } = tf.engine().gradients(
-      () => model.loss(model.forward(batch.inputs, { training: true, step }).output, batch.targets, o.labelSmoothing),
-      [...variables],
-      undefined,
-      true,
-    ) as { grads: (tf.Tensor | undefined | null)[] };
-    const e = samPerturbation(
-      variables,
-      variables.map((v, i) => grads[i] ?? tf.zerosLike(v)),
-      o,
-    );
-    return variables.map((variable, i) => {
-      const value = tf.keep(tf.clone(variable));
-      variable.assign(tf.add(variable, e[i]!));
-      return { variable, value };
-    });
-  });
-}
-
 /**
  * Plugin 'sam': sharpness-aware minimisation (Foret et al. 2021) or, with `adaptive`, ASAM (Kwon et
- * al. 2021). At steps where step % every === 0, 'beforeForward' computes the gradient g of the data
- * loss at w on the step's batch (one extra forward/backward pass), saves w and moves the selected
- * trainable parameters to w + e (see `samPerturbation`); the trainer's own pass then gives the
- * gradient at w + e, and 'afterBackward' (order 'pre') puts w back bit-exactly before the optimiser
- * applies that gradient to w. Needs the trainer's TrainableModel (checked in 'modelBuilt'); declares
- * `permissions.writeParams`. Parameters added by other plugins in 'modelBuilt' are included.
+ * al. 2021), as an update method. At steps where step % every === 0 it takes the gradient g of the
+ * training loss at w (a silent pass: the trainer's label smoothing and every regularizer's loss term
+ * included), the ascent step e (see `samPerturbation`) on the selected trainable parameters, and
+ * applies the gradient of the step's observed pass at w + e; the trainer moves the parameters and
+ * puts them back, so the plugin never writes one. Other steps apply the observed gradient at w.
+ * 'modelBuilt' checks that `params` selects some trainable parameter, before training starts.
  */
 export function sam(options: SamOptions = {}): Plugin {
   const o = parseOptions(schema, options, { plugin: PLUGIN });
   const select = o.params === undefined ? undefined : new RegExp(o.params);
-  let model: TrainableModel | undefined;
-  let saved: Saved[] | undefined;
-  const restore = (): void => {
-    if (saved === undefined) return;
-    for (const { variable, value } of saved) {
-      variable.assign(value);
-      value.dispose();
-    }
-    saved = undefined;
-  };
-  const selected = (step: number, ctx: PluginContext): tf.Variable[] => {
-    const variables = [...model!.params].filter(([name, v]) => v.trainable && (select?.test(name) ?? true)).map(([, v]) => v);
-    if (variables.length === 0) {
-      throw ctx.error(`option 'params' (/${o.params ?? ''}/) matches no trainable parameter.`, {
-        event: 'beforeForward',
-        step,
-        fix: `change 'params' to match some of: ${[...model!.params].filter(([, v]) => v.trainable).map(([name]) => name).join(', ')}.`,
-      });
-    }
-    return variables;
+  const chosen = (name: string): boolean => select?.test(name) ?? true;
+  const update: UpdateMethod = {
+    name: PLUGIN,
+    gradients: (input: UpdateInput) => {
+      if (input.step % o.every !== 0) return input.observedGradient();
+      const names = [...input.params.keys()].filter(chosen);
+      const g = input.gradient();
+      const e = samPerturbation(
+        names.map((n) => input.params.get(n)!),
+        names.map((n) => g.get(n) ?? tf.zerosLike(input.params.get(n)!)),
+        o,
+      );
+      return input.observedGradient(new Map(names.map((n, i) => [n, e[i]!])));
+    },
   };
   return {
     name: PLUGIN,
     version: BUILTIN_PLUGIN_VERSION,
     apiVersion: BUILTIN_API_RANGE,
-    permissions: { writeParams: true },
+    contributes: { updateMethods: [update] },
     hooks: {
-      modelBuilt: ({ model: view }, ctx) => {
-        if (!isTrainable(view)) {
-          throw ctx.error(`needs a trainable model with forward() and loss() to compute its ascent step, but the '${view.kind}' model passed in 'modelBuilt' has ${typeof (view as Partial<TrainableModel>).forward === 'function' ? 'no loss()' : 'no forward()'}.`, {
+      modelBuilt: ({ model }, ctx) => {
+        const trainable = [...model.params].filter(([, v]) => v.trainable).map(([name]) => name);
+        if (!trainable.some(chosen)) {
+          throw ctx.error(`option 'params' (/${o.params ?? ''}/) matches no trainable parameter.`, {
             event: 'modelBuilt',
-            fix: "use 'sam' in a training run (Trainer or runPipeline), which passes its TrainableModel; remove it from pipelines that do not train.",
+            fix: `change 'params' to match some of: ${trainable.join(', ')}.`,
           });
         }
-        model = view;
       },
-      beforeForward: ({ step, batch, training }, ctx) => {
-        if (!training || step % o.every !== 0) return;
-        if (model === undefined) {
-          throw ctx.error("no model: 'modelBuilt' was not emitted before the first step.", { event: 'beforeForward', step, fix: "emit 'modelBuilt' with the TrainableModel before training." });
-        }
-        if (saved !== undefined) {
-          throw ctx.error("the previous step's ascent was never undone: 'afterBackward' did not follow 'beforeForward'.", {
-            event: 'beforeForward',
-            step,
-            fix: "emit 'afterBackward' after every training 'beforeForward' (the Trainer does).",
-          });
-        }
-        saved = ascend(model, selected(step, ctx), batch, step, o);
-      },
-      afterBackward: { order: 'pre', handler: restore },
-      // A step that failed between the two hooks: leave the model at w and free the copies.
-      end: restore,
     },
   };
 }
