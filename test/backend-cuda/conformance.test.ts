@@ -3,7 +3,6 @@ import { engineConformance } from '@flatsparse/core/testing';
 import { describeBackendConformance, describePluginConformance } from '@flatsparse/plugin-api/testing/vitest';
 import { builtinPlugins } from '@flatsparse/plugins';
 import { it } from 'vitest';
-import { PLUGIN_OPTIONS } from './plugin-options.js';
 
 // The backend suite and every built-in plugin's suite on 'cuda' (tfjs-node-gpu, resolved from the
 // current directory). Without the package, a working binding or a GPU, the backend suite prints the
@@ -14,7 +13,7 @@ const backend = cudaBackend();
 const availability = await backend.isAvailable();
 describeBackendConformance(backend, engineConformance());
 if (availability.available) {
-  for (const [name, entry] of builtinPlugins) describePluginConformance(name, () => entry.factory(PLUGIN_OPTIONS[name]), { backend });
+  for (const [name, entry] of builtinPlugins) describePluginConformance(name, () => entry.factory(entry.testOptions), { backend });
 } else {
   console.warn(`[skip] plugin conformance on 'cuda': ${availability.reason}`);
   it.skipIf(!availability.available)(`plugin conformance on 'cuda' (skipped: ${availability.reason})`, () => undefined);

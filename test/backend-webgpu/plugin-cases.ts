@@ -1,16 +1,13 @@
 import type { Plugin } from '@flatsparse/plugin-api';
 import { builtinPlugins, jSquaredReLU, restrictedLayerNorm, sparsified, sparsifiedFinetune, zerothBias } from '@flatsparse/plugins';
 
-/** Options a config would give the built-ins that need some (as in test/backend-wasm/plugins-conformance.test.ts). */
-const OPTIONS: Readonly<Record<string, unknown>> = { 'l1-activation': { weight: 1e-3 }, 'shifted-relu': { sx: 1.6, sy: -1.6 }, 's-shaped-squared-relu': { sx: -1.6, sy: 1.6 } };
-
 /**
  * Every plugin the WebGPU suites run: each built-in of the catalog (the three methods with their
  * defaults included), the methods with the non-default options ablations and fine-tuning use, and
  * every plugin of the two presets as the presets configure it.
  */
 export function pluginCases(): [label: string, factory: () => Plugin][] {
-  const cases: [string, () => Plugin][] = [...builtinPlugins].map(([name, entry]) => [name, () => entry.factory(OPTIONS[name])]);
+  const cases: [string, () => Plugin][] = [...builtinPlugins].map(([name, entry]) => [name, () => entry.factory(entry.testOptions)]);
   cases.push(
     ["zeroth-bias { placement: 'output', c: 0.5, weightDecay: 0.1 }", () => zerothBias({ placement: 'output', c: 0.5, weightDecay: 0.1 })],
     ['restricted-layer-norm { bound: 2 }', () => restrictedLayerNorm({ bound: 2 })],

@@ -47,11 +47,17 @@ export interface BuiltinPlugin {
   readonly kind: BuiltinPluginKind;
   /** Name of the contribution in configs and figure names (for example 'activationSparsity'); for an 'update-method', the method's name (the plugin's). */
   readonly contribution: string;
+  /**
+   * Options the conformance suites (every backend) and the catalog's tests give the plugin, where its
+   * defaults are not a meaningful test (a required option, or a non-default shape); kept here, next to
+   * the plugin, so that adding a plugin touches no test table.
+   */
+  readonly testOptions?: unknown;
 }
 
 /** One entry; the factories validate `unknown` options with zod, so the cast only meets their typed signatures. */
-function entry<O>(kind: BuiltinPluginKind, contribution: string, factory: (options: O) => Plugin, description: string): BuiltinPlugin {
-  return Object.freeze({ kind, contribution, description, factory: (options: unknown) => factory(options as O) });
+function entry<O>(kind: BuiltinPluginKind, contribution: string, factory: (options: O) => Plugin, description: string, testOptions?: O): BuiltinPlugin {
+  return Object.freeze({ kind, contribution, description, factory: (options: unknown) => factory(options as O), ...(testOptions === undefined ? {} : { testOptions }) });
 }
 
 const entries: readonly (readonly [string, BuiltinPlugin])[] = [
@@ -59,10 +65,10 @@ const entries: readonly (readonly [string, BuiltinPlugin])[] = [
   ['gelu', entry<GeluOptions>('activation', 'gelu', gelu, "GELU, x Phi(x) (exact erf form; approximate: 'tanh' for the tanh form).")],
   ['silu', entry('activation', 'silu', silu, 'SiLU / swish, x sigmoid(x); no flat region.')],
   ['squared-relu', entry('activation', 'squaredRelu', squaredRelu, 'Squared ReLU, relu(x)^2; flat on (-inf, 0].')],
-  ['shifted-relu', entry<ShiftedReluOptions>('activation', 'shiftedRelu', shiftedRelu, 'Shifted ReLU, relu(x - sx) + sy; flat on (-inf, sx], at rest at sy.')],
+  ['shifted-relu', entry<ShiftedReluOptions>('activation', 'shiftedRelu', shiftedRelu, 'Shifted ReLU, relu(x - sx) + sy; flat on (-inf, sx], at rest at sy.', { sx: 1.6, sy: -1.6 })],
   [
     's-shaped-squared-relu',
-    entry<SShapedSquaredReluOptions>('activation', 'sShapedSquaredRelu', sShapedSquaredRelu, 'S-shaped squared ReLU of the stability study; flat on [sx - 1.5, sx + 1.5], at rest at sy.'),
+    entry<SShapedSquaredReluOptions>('activation', 'sShapedSquaredRelu', sShapedSquaredRelu, 'S-shaped squared ReLU of the stability study; flat on [sx - 1.5, sx + 1.5], at rest at sy.', { sx: -1.6, sy: 1.6 }),
   ],
   [
     'activation-sparsity',
@@ -75,7 +81,7 @@ const entries: readonly (readonly [string, BuiltinPlugin])[] = [
   ['layer-norm-scale', entry<LayerNormScaleOptions>('metric', 'layerNormScale', layerNormScale, 'Diagnostic: MLP LayerNorm scales per layer (mean, min, fraction at the M2 bound 1).')],
   ['active-slope', entry('metric', 'activeSlope', activeSlope, "Diagnostic: mean pre-activation and mean sigma' on the active entries (JSReLU: 1 + p).")],
   ['activation-ratio', entry('metric', 'activationRatio', activationRatio, "Diagnostic: fraction of activations with |a| > 0, as the authors log it ('activation/ratio').")],
-  ['l1-activation', entry<L1ActivationOptions>('regularizer', 'l1Activation', l1Activation, 'L1 penalty mean |a| with a constant, linear or ProSparse weight schedule.')],
+  ['l1-activation', entry<L1ActivationOptions>('regularizer', 'l1Activation', l1Activation, 'L1 penalty mean |a| with a constant, linear or ProSparse weight schedule.', { weight: 1e-3 })],
   ['zeroth-bias', entry<ZerothBiasOptions>('regularizer', 'zerothBias', zerothBias, 'M1: per-position MLP biases [maxTokens, d] (input or output), clipped to c |gamma| (c = 0.1) after every step; metric zerothBias.')],
   [
     'restricted-layer-norm',

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, Rng } from '@flatsparse/plugin-api';
-import { withTapeRelease, type LossEvaluator } from './loss-evaluator.js';
+import { withTapeRelease } from '../tape-release.js';
+import type { LossEvaluator } from './loss-evaluator.js';
 import type { LinearOperator } from './operator.js';
 import { withSecondOrderGradients } from './second-order.js';
 import { flattenTensors, readParams, setParams, snapshotParams, splitVector } from './param-vector.js';

@@ -5,7 +5,8 @@
  * stochastic Lanczos quadrature). Estimator plugins are built on top of it.
  */
 export { paramPredicate, selectParams, readParams, snapshotParams, setParams, splitVector, flattenTensors, type ParamFilter, type ParamSnapshot, type ParamSubset } from './param-vector.js';
-export { LossEvaluator, withTapeRelease, type PassCounts } from './loss-evaluator.js';
+export { LossEvaluator, type PassCounts } from './loss-evaluator.js';
+export { withTapeRelease } from '../tape-release.js';
 export { denseOperator, type LinearOperator } from './operator.js';
 export { createHvpOperator, DEFAULT_HVP_TOLERANCE, DEFAULT_RELATIVE_STEP, type CurvatureOperator, type HvpMethod, type HvpOptions } from './hvp.js';
 export { estimateTrace, type TraceOptions, type TraceResult } from './hutchinson.js';

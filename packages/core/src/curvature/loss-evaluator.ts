@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimateCost, FlatnessInput } from '@flatsparse/plugin-api';
+import { withTapeRelease } from '../tape-release.js';
 import { flattenTensors, selectParams, type ParamFilter, type ParamSubset } from './param-vector.js';
 
 /** Passes spent so far: calls of the loss closure and gradient evaluations. */
@@ -70,23 +71,5 @@ export class LossEvaluator {
   /** The cost so far: pass counts and the wall time since `startedAt` (a `performance.now()` value). */
   cost(startedAt: number): EstimateCost {
     return { forwardPasses: this.counts.forward, backwardPasses: this.counts.backward, wallMs: performance.now() - startedAt };
-  }
-}
-
-/**
- * Runs `f` (a gradient computation); if it throws, frees the tensors tfjs saved on the tape for the
- * backward pass, as the engine itself does after a completed pass (a failed backward, for example a
- * missing second-order kernel, would otherwise leak them). Only outside any enclosing tape.
- */
-export function withTapeRelease<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    const state = tf.engine().state;
-    if (state.gradientDepth === 0 && state.activeTape) {
-      for (const node of state.activeTape) node.saved?.forEach((t) => t.dispose());
-      state.activeTape = [];
-    }
-    throw err;
   }
 }

@@ -5,6 +5,7 @@ import type { AdamW } from './adamw.js';
 import { clipScale } from './clip-grad.js';
 import { computeFigures, type NamedMetric } from './metric-figures.js';
 import { zeroProbe } from '../models/probe.js';
+import { withTapeRelease } from '../tape-release.js';
 import type { NonFiniteGuard } from './non-finite-guard.js';
 
 /** What one training step works with. */
@@ -88,7 +89,7 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
       };
       const silent = (offsets?: GradientMap): GradientMap =>
         atOffsets(offsets, () => {
-          const { grads } = withTapeReleased(() =>
+          const { grads } = withTapeRelease(() =>
             tf.engine().gradients(
               () => {
                 const forward = model.forward(batch.inputs, { training: true, step });
@@ -123,7 +124,7 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
           let dataLoss: tf.Scalar | undefined;
           let terms: Record<string, tf.Scalar> = {};
           let captures: MlpCapture[] = [];
-          const { value, grads } = withTapeReleased(() =>
+          const { value, grads } = withTapeRelease(() =>
             tf.engine().gradients(
               () => {
                 const forward = model.forward(batch.inputs, { training: true, step, probes });
@@ -191,23 +192,6 @@ function zeroProbes(shapes: readonly { p: number[]; a: number[]; z: number[] }[]
   return shapes.map((s) => ({ p: zero(s.p), a: zero(s.a), z: zero(s.z) }));
 }
 
-/**
- * Runs a gradient computation and, when it throws (a plugin failing inside the tape), frees what
- * tfjs keeps on the tape for the backward pass: the inputs its kernels saved are kept tensors,
- * released only by a completed backward pass, so a failed one would otherwise leak them.
- */
-function withTapeReleased<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    const state = tf.engine().state;
-    if (state.gradientDepth === 0 && state.activeTape) {
-      for (const node of state.activeTape) tf.dispose(node.saved ?? []);
-      state.activeTape = [];
-    }
-    throw err;
-  }
-}
 
 /** Disposes the tensors of a step's measures. */
 export function disposeMeasures(measures: StepMeasures | undefined): void {
