@@ -107,7 +107,7 @@ export const slurmEngine: SweepEngine = {
     return 0;
   },
 
-  /** From squeue (queued and running tasks) and, where accounting is on, sacct (finished ones); the newest submission of a run wins. */
+  /** From sacct where accounting is on, then squeue (queued and running tasks, and finished ones for MinJobAge); the newest submission of a run wins. */
   async liveStates(sweep: Sweep): Promise<ReadonlyMap<number, LiveState>> {
     const states = new Map<number, LiveState>();
     for (const sub of await submissions(sweep)) {
@@ -121,7 +121,7 @@ export const slurmEngine: SweepEngine = {
         }
       };
       parse(await slurmCommand('sacct', ['-n', '-P', '-X', '-j', sub.jobId, '-o', 'JobID,State']).catch(() => ''));
-      parse(await slurmCommand('squeue', ['-h', '-r', '-j', sub.jobId, '-o', '%i|%T']).catch(() => ''));
+      parse(await slurmCommand('squeue', ['-h', '-r', '-t', 'all', '-j', sub.jobId, '-o', '%i|%T']).catch(() => ''));
       for (const i of sub.indices) states.delete(i);
       for (const [i, s] of seen) states.set(i, s);
     }
