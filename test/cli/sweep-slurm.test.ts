@@ -6,17 +6,11 @@ import { builtCli } from './cli-process.js';
 import { recordingIo } from './recording-io.js';
 import { cleanup, configFile, history, runJson, snapshot, tempDir, tinyConfig } from './run-dir-fixtures.js';
 import { slurmMissing, startSlurm, type SlurmCluster } from './slurm-cluster.js';
+import { waitUntil } from './wait-until.js';
 
 const missing = slurmMissing();
 if (missing !== undefined) console.warn(`[skip] the Slurm sweep tests: ${missing}`);
 
-/** Polls `check` every 200 ms until it holds, for at most `seconds`. */
-async function until(what: string, check: () => Promise<boolean> | boolean, seconds = 240): Promise<void> {
-  for (let i = 0; !(await check()); i++) {
-    if (i > seconds * 5) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const made: string[] = [];
 let dir: string;
@@ -60,7 +54,7 @@ axes:
     expect(first.indices).toEqual([0, 1, 2, 3]);
     expect(slurm.command('scontrol', ['show', 'job', first.jobId])).toMatch(/ArrayTaskThrottle=2/);
     let most = 0;
-    await until('the aggregation job', () => {
+    await waitUntil('the aggregation job', () => {
       most = Math.max(most, tasks(first.jobId).filter(([, s]) => s === 'RUNNING').length);
       return /COMPLETED|FAILED/.test(slurm.command('squeue', ['-h', '-t', 'all', '-j', first.collectJobId, '-o', '%T']));
     });
@@ -89,7 +83,7 @@ axes:
     expect(resume.text()).toContain('4 runs, 3 done; starting 1 on slurm: 3');
     const [, second] = JSON.parse(await readFile(join(dir, 'array', '.sweep', 'slurm', 'submissions.json'), 'utf8'));
     expect(second.indices).toEqual([3]);
-    await until('the resumed run', () => /COMPLETED|FAILED/.test(slurm.command('squeue', ['-h', '-t', 'all', '-j', second.collectJobId, '-o', '%T'])));
+    await waitUntil('the resumed run', () => /COMPLETED|FAILED/.test(slurm.command('squeue', ['-h', '-t', 'all', '-j', second.collectJobId, '-o', '%T'])));
     expect(tasks(second.jobId)).toEqual([[3, 'COMPLETED']]);
     expect(JSON.parse(await readFile(join(dir, 'array', 'results.json'), 'utf8'))).toMatchObject({ runs: 4, done: 4, missing: [] });
     // The runs done before were not touched.
@@ -110,12 +104,12 @@ axes:
     expect(await main(['sweep', 'submit', sweep, '--engine', 'slurm'], recordingIo())).toBe(0);
     const [sub] = JSON.parse(await readFile(join(dir, 'requeue', '.sweep', 'slurm', 'submissions.json'), 'utf8'));
     const runDir = join(dir, 'requeue', 'run-3');
-    await until('a first checkpoint', async () => (await readFile(join(runDir, 'checkpoints', 'latest'), 'utf8').catch(() => '')) !== '');
+    await waitUntil('a first checkpoint', async () => (await readFile(join(runDir, 'checkpoints', 'latest'), 'utf8').catch(() => '')) !== '');
     slurm.command('scontrol', ['requeue', `${sub.jobId}_0`]);
     // Slurm holds a requeued job (BeginTime about two minutes ahead); let it start at once.
-    await until('the requeue', () => tasks(sub.jobId).some(([, s]) => s === 'PENDING'), 60);
+    await waitUntil('the requeue', () => tasks(sub.jobId).some(([, s]) => s === 'PENDING'), 60);
     slurm.command('scontrol', ['update', `jobid=${sub.jobId}_0`, 'starttime=now']);
-    await until('the resumed run', async () => (await readFile(join(runDir, 'result.json'), 'utf8').catch(() => '')) !== '');
+    await waitUntil('the resumed run', async () => (await readFile(join(runDir, 'result.json'), 'utf8').catch(() => '')) !== '');
     const run = await runJson(runDir);
     expect(run.status).toBe('completed');
     const resumes = run.resumes as { fromStep: number }[];
