@@ -31,7 +31,7 @@ Commands:
                            with a report judging the paper's claims (--quick: a minute or two);
                            runs that already completed in --out are reused unless --fresh
   sweep [plan|submit|resume|status|collect] <sweep.yaml> [--engine local|slurm|bullmq] [--jobs n] [--redis url]
-        [--partition p] [--gres g] [--time t] [--throttle k] [--sbatch option]... [--backend name] [--out dir]
+        [--partition p] [--gres g] [--time t] [--throttle k] [--sbatch=--option]... [--backend name] [--out dir]
                            a grid of runs (arms, seeds, sizes, tasks, any config key) from a sweep file: plan
                            prints the runs; submit (the default) starts those not done (skips finished runs,
                            resumes checkpoints, reruns failures) on N local processes, a Slurm job array or
@@ -55,7 +55,7 @@ Commands:
                            conformance suite, README card) that builds and passes its tests as generated
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'reproduce', 'sweep', 'worker', 'eval', 'plugins', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'help'];
+const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'plugins', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'sweep', 'worker', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
