@@ -91,7 +91,7 @@ axes:
   }, 300_000);
 
   it('a requeued running task gets SIGTERM, checkpoints, and resumes from its checkpoint when it runs again', async () => {
-    const config = tinyConfig({ name: 'long', steps: 600, checkpointEvery: 20 });
+    const config = tinyConfig({ name: 'long', steps: 300, checkpointEvery: 10 });
     await configFile(dir, 'long.yaml', config);
     const sweep = await configFile(dir, 'requeue.yaml', `
 name: requeue
@@ -115,7 +115,7 @@ axes:
     const resumes = run.resumes as { fromStep: number }[];
     expect(resumes).toHaveLength(1);
     expect(resumes[0]!.fromStep).toBeGreaterThan(0);
-    expect(resumes[0]!.fromStep).toBeLessThan(600);
+    expect(resumes[0]!.fromStep).toBeLessThan(300);
     const log = await readFile(join(dir, 'requeue', '.sweep', 'slurm', `${sub.jobId}_0.out`), 'utf8');
     expect(log).toMatch(/SIGTERM: finishing the current step and writing a checkpoint/);
     expect(log).toMatch(/interrupted with a checkpoint/);

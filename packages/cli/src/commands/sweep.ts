@@ -6,9 +6,9 @@ import type { Io } from '../io.js';
 import { interruptOn, SIGNAL_EXIT } from '../signals.js';
 import { collectSweep, missingLines, writeCollected } from '../sweep/collect.js';
 import { ENGINES, type EngineName, type LiveState, type SubmitSettings, type SweepEngine } from '../sweep/engine.js';
-import { label, localEngine } from '../sweep/engine-local.js';
+import { localEngine } from '../sweep/engine-local.js';
 import { executeRun } from '../sweep/execute-run.js';
-import type { PlannedRun } from '../sweep/expand.js';
+import { runLabel, type PlannedRun } from '../sweep/expand.js';
 import { loadSweep, type Sweep } from '../sweep/load-sweep.js';
 import { diskState, writeFailure, type DiskState } from '../sweep/result-file.js';
 import { SweepTaskError } from '../sweep/sweep-errors.js';
@@ -132,7 +132,7 @@ async function runTask(io: Io, sweep: Sweep, indexText: string | undefined, expe
     controller.abort();
   };
   process.once('disconnect', orphaned);
-  io.err(`run ${run.index} (${run.id}) of sweep ${sweep.name}: ${label(run)} -> ${run.runDir}`);
+  io.err(`run ${run.index} (${run.id}) of sweep ${sweep.name}: ${runLabel(run)} -> ${run.runDir}`);
   try {
     const { outcome } = await executeRun(io, sweep, run, { signal: controller.signal, quiet: true });
     if (outcome === 'interrupted') {

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { compareToVanilla, summariseArm, type ArmSummary, type SeedResult, type Stat } from '../reproduce/aggregate.js';
 import { judgeClaims } from '../reproduce/claims.js';
 import { reproductionHtml, taskMarkdown, type TaskResult } from '../reproduce/render.js';
-import type { PlannedRun } from './expand.js';
-import { label } from './engine-local.js';
+import { runLabel, type PlannedRun } from './expand.js';
 import type { Sweep } from './load-sweep.js';
 import { armNamed, taskNamed } from './reproduce-preset.js';
 import { diskState, readRecords, readResult, type DiskState } from './result-file.js';
@@ -104,7 +103,7 @@ function csv(sweep: Sweep, collected: Collected): string {
 
 /** What is not done yet, one line per run. */
 export function missingLines(collected: Collected): string[] {
-  return collected.missing.map(({ run, state }) => `- run ${run.index} (${run.id}) ${label(run)}: ${state === 'interrupted' ? 'not done (resumable from its checkpoint)' : state}`);
+  return collected.missing.map(({ run, state }) => `- run ${run.index} (${run.id}) ${runLabel(run)}: ${state === 'interrupted' ? 'not done (resumable from its checkpoint)' : state}`);
 }
 
 /** Writes results.md, results.csv, results.json and results.html to the sweep's folder; returns the Markdown. */

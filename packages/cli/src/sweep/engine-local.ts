@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Io } from '../io.js';
 import { FLATSPARSE_BIN, taskArgs, type SubmitSettings, type SweepEngine } from './engine.js';
-import type { PlannedRun } from './expand.js';
+import { runLabel, type PlannedRun } from './expand.js';
 import type { Sweep } from './load-sweep.js';
 
 /** The log file of a run's task (stdout and stderr), under the sweep's .sweep/logs/. */
@@ -47,7 +47,7 @@ export const localEngine: SweepEngine = {
     let failed = 0;
     const worker = async () => {
       for (let run = queue.shift(); run !== undefined && !controller.signal.aborted; run = queue.shift()) {
-        io.err(`run ${run.index} (${run.id}) started: ${label(run)}`);
+        io.err(`run ${run.index} (${run.id}) started: ${runLabel(run)}`);
         const code = await runTask(sweep, run, settings.backend, controller.signal);
         if (code !== 0) failed++;
         io.err(`run ${run.index} (${run.id}) ${code === 0 ? 'done' : `exited with ${code}; log: ${taskLog(sweep, run)}`}`);
@@ -63,8 +63,3 @@ export const localEngine: SweepEngine = {
     return failed === 0 ? 0 : 1;
   },
 };
-
-/** axis=value, ... of a run. */
-export function label(run: PlannedRun): string {
-  return Object.entries(run.labels).map(([a, l]) => `${a}=${l}`).join(', ');
-}

@@ -24,6 +24,11 @@ export interface PlannedRun {
   readonly runDir: string;
 }
 
+/** A run's labels as `axis=value, ...` (for messages). */
+export function runLabel(run: PlannedRun): string {
+  return Object.entries(run.labels).map(([a, l]) => `${a}=${l}`).join(', ');
+}
+
 /** Merges `patch` into `base`: objects key by key, anything else (arrays included) replaces; null removes a key. */
 export function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
