@@ -42,6 +42,25 @@ export function arraySpec(indices: readonly number[]): string {
   return parts.join(',');
 }
 
+/**
+ * The sbatch options of a submission (flags over the sweep file's `slurm`): the array (indices,
+ * `%throttle`, `--requeue`, output appended across requeues, partition, time, gres, extra options)
+ * and the aggregation job after it (`--dependency=afterany`, no GPU).
+ */
+export function sbatchArgs(sweep: Sweep, runs: readonly PlannedRun[], settings: SubmitSettings, dir: string): { array: string[]; collect: (jobId: string) => string[] } {
+  const options = sweep.file.slurm;
+  const throttle = settings.throttle ?? options?.throttle;
+  const partition = settings.partition ?? options?.partition;
+  const time = settings.time ?? options?.time;
+  const gres = settings.gres ?? options?.gres;
+  const common = [...(partition ? [`--partition=${partition}`] : []), ...(time ? [`--time=${time}`] : [])];
+  const extra = [...(options?.options ?? []), ...(settings.sbatchOptions ?? [])];
+  return {
+    array: ['--parsable', `--job-name=${sweep.name}`, `--array=${arraySpec(runs.map((r) => r.index))}${throttle ? `%${throttle}` : ''}`, '--requeue', '--open-mode=append', `--output=${join(dir, '%A_%a.out')}`, ...common, ...(gres ? [`--gres=${gres}`] : []), ...extra],
+    collect: (jobId) => ['--parsable', `--job-name=${sweep.name}-collect`, `--dependency=afterany:${jobId}`, `--output=${join(dir, 'collect-%j.out')}`, ...common, ...extra],
+  };
+}
+
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 const slurmDir = (sweep: Sweep) => join(sweep.out, '.sweep', 'slurm');
@@ -78,29 +97,13 @@ export const slurmEngine: SweepEngine = {
     const script = join(dir, `array-${stamp}.sh`);
     await writeFileAtomic(script, `#!/bin/bash\n# flatsparse sweep ${sweep.name}: one run per array task (written by flatsparse sweep submit --engine slurm)\nexec ${task}\n`);
     await chmod(script, 0o755);
+    const { array, collect: collectArgs } = sbatchArgs(sweep, runs, settings, dir);
     const throttle = settings.throttle ?? options?.throttle;
-    const common = [
-      ...((settings.partition ?? options?.partition) ? [`--partition=${settings.partition ?? options?.partition}`] : []),
-      ...((settings.time ?? options?.time) ? [`--time=${settings.time ?? options?.time}`] : []),
-    ];
-    const args = [
-      '--parsable',
-      `--job-name=${sweep.name}`,
-      `--array=${arraySpec(runs.map((r) => r.index))}${throttle ? `%${throttle}` : ''}`,
-      '--requeue',
-      '--open-mode=append',
-      `--output=${join(dir, '%A_%a.out')}`,
-      ...common,
-      ...((settings.gres ?? options?.gres) ? [`--gres=${settings.gres ?? options?.gres}`] : []),
-      ...(options?.options ?? []),
-      ...(settings.sbatchOptions ?? []),
-      script,
-    ];
-    const jobId = (await slurmCommand('sbatch', args)).trim().split(';')[0]!;
+    const jobId = (await slurmCommand('sbatch', [...array, script])).trim().split(';')[0]!;
     const collect = join(dir, `collect-${stamp}.sh`);
     await writeFileAtomic(collect, `#!/bin/bash\n# flatsparse sweep ${sweep.name}: the tables, once the array ${jobId} has ended\nexec ${[process.execPath, FLATSPARSE_BIN, 'sweep', 'collect', sweep.path, '--out', sweep.out].map(quote).join(' ')}\n`);
     await chmod(collect, 0o755);
-    const collectJobId = (await slurmCommand('sbatch', ['--parsable', `--job-name=${sweep.name}-collect`, `--dependency=afterany:${jobId}`, `--output=${join(dir, 'collect-%j.out')}`, ...common, ...(options?.options ?? []), ...(settings.sbatchOptions ?? []), collect])).trim().split(';')[0]!;
+    const collectJobId = (await slurmCommand('sbatch', [...collectArgs(jobId), collect])).trim().split(';')[0]!;
     const all = [...(await submissions(sweep)), { jobId, indices: runs.map((r) => r.index), collectJobId, submittedAt: new Date().toISOString() }];
     await writeFileAtomic(join(dir, 'submissions.json'), `${JSON.stringify(all, null, 2)}\n`);
     io.out(`submitted job array ${jobId} (${runs.length} runs: ${arraySpec(runs.map((r) => r.index))}${throttle ? `, at most ${throttle} at once` : ''}) and aggregation job ${collectJobId}; logs in ${dir}`);

@@ -1,7 +1,7 @@
 import { ConfigError, parseOptions } from '@flatsparse/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { expandSweep, mergePatch } from './expand.js';
-import { arraySpec } from './engine-slurm.js';
+import { arraySpec, sbatchArgs } from './engine-slurm.js';
 import { canonicalJson, runId } from './run-id.js';
 import { sweepSchema } from './sweep-schema.js';
 
@@ -84,5 +84,14 @@ describe('sweep expansion', () => {
   it('writes Slurm array indices as ranges', () => {
     expect(arraySpec([0, 1, 2, 3])).toBe('0-3');
     expect(arraySpec([7, 0, 2, 3, 9, 10])).toBe('0,2-3,7,9-10');
+  });
+
+  it('builds the sbatch options from the sweep file, the flags overriding it', () => {
+    const f = file({ name: 'grid', base: 'x.yaml', axes: { seed: [0, 1, 2, 3] }, slurm: { partition: 'gpu', gres: 'gpu:1', time: '01:00:00', throttle: 8, options: ['--mem=16G'] } });
+    const runs = expandSweep(f, 'grid', BASE, { out: '/tmp/out' });
+    const sweep = { path: '/tmp/grid.yaml', name: 'grid', file: f, out: '/tmp/out', configDir: '/tmp', runs };
+    const { array, collect } = sbatchArgs(sweep, [runs[0]!, runs[1]!, runs[3]!], { throttle: 2, gres: 'gpu:a100:1', sbatchOptions: ['--account=lab'] }, '/tmp/out/.sweep/slurm');
+    expect(array).toEqual(['--parsable', '--job-name=grid', '--array=0-1,3%2', '--requeue', '--open-mode=append', '--output=/tmp/out/.sweep/slurm/%A_%a.out', '--partition=gpu', '--time=01:00:00', '--gres=gpu:a100:1', '--mem=16G', '--account=lab']);
+    expect(collect('77')).toEqual(['--parsable', '--job-name=grid-collect', '--dependency=afterany:77', '--output=/tmp/out/.sweep/slurm/collect-%j.out', '--partition=gpu', '--time=01:00:00', '--mem=16G', '--account=lab']);
   });
 });
