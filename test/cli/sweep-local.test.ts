@@ -90,6 +90,10 @@ describe('flatsparse sweep on the local engine', () => {
     expect(again.text()).toContain('4 runs, 4 done; starting 0 on local');
     expect(again.text()).not.toMatch(/run \d \(\w+\) started/);
     expect(await Promise.all([...before.values()].map((r) => snapshot(r.dir)))).toEqual(runs);
+    // A task whose run is not the one submitted (the sweep file edited since) refuses to start.
+    const changed = recordingIo();
+    expect(await main(['sweep', 'run-task', sweep, '0', '--expect-id', '000000000000'], changed)).toBe(2);
+    expect(changed.text()).toMatch(/\[E_SWEEP_CHANGED\] Run 0 of the sweep .* is no longer the run submitted: its id is \w{12} now.*Fix: do not edit a sweep file/);
     const status = recordingIo();
     expect(await main(['sweep', 'status', sweep], status)).toBe(0);
     expect(status.text()).toContain('4 runs: 4 done, 0 running, 0 pending, 0 failed, 0 missing');

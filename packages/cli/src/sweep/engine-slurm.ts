@@ -94,8 +94,10 @@ export const slurmEngine: SweepEngine = {
     const dir = slurmDir(sweep);
     const stamp = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
     const task = [process.execPath, FLATSPARSE_BIN, ...taskArgs(sweep, '$SLURM_ARRAY_TASK_ID', settings.backend)].map((a) => (a === '$SLURM_ARRAY_TASK_ID' ? '"$SLURM_ARRAY_TASK_ID"' : quote(a))).join(' ');
+    // The ids submitted, by array index: a task refuses to run another run (the sweep file edited since, E_SWEEP_CHANGED).
+    const ids = `ids=(${runs.map((r) => `[${r.index}]=${r.id}`).join(' ')})`;
     const script = join(dir, `array-${stamp}.sh`);
-    await writeFileAtomic(script, `#!/bin/bash\n# flatsparse sweep ${sweep.name}: one run per array task (written by flatsparse sweep submit --engine slurm)\nexec ${task}\n`);
+    await writeFileAtomic(script, `#!/bin/bash\n# flatsparse sweep ${sweep.name}: one run per array task (written by flatsparse sweep submit --engine slurm)\n${ids}\nexec ${task} --expect-id "\${ids[$SLURM_ARRAY_TASK_ID]}"\n`);
     await chmod(script, 0o755);
     const { array, collect: collectArgs } = sbatchArgs(sweep, runs, settings, dir);
     const throttle = settings.throttle ?? options?.throttle;
