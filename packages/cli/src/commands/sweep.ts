@@ -55,11 +55,16 @@ async function states(sweep: Sweep, engine: SweepEngine | undefined, settings: S
   );
 }
 
-/** The engine and settings of a command: --engine, else the recorded one for status and resume, else local. */
-async function chosenEngine(sweep: Sweep, options: SweepOptions, recorded: boolean): Promise<{ engine: SweepEngine; settings: SubmitSettings }> {
-  const record = recorded ? await recordedEngine(sweep) : undefined;
-  const engine = await engineNamed(options.engine ?? record?.engine ?? 'local');
-  return { engine, settings: { ...options, redis: options.redis ?? record?.redis } };
+/**
+ * The engine and settings of a command (--engine, else the recorded one for status and resume, else
+ * local) and the engine whose scheduler says what is queued or running: the last submission's, so that
+ * a local submission never restarts runs a Slurm array or a worker is running.
+ */
+async function chosenEngine(sweep: Sweep, options: SweepOptions, recorded: boolean): Promise<{ engine: SweepEngine; live: SweepEngine; settings: SubmitSettings }> {
+  const record = await recordedEngine(sweep);
+  const engine = await engineNamed(options.engine ?? (recorded ? record?.engine : undefined) ?? 'local');
+  const live = record === undefined || record.engine === engine.name ? engine : await engineNamed(record.engine);
+  return { engine, live, settings: { ...options, redis: options.redis ?? record?.redis } };
 }
 
 /**
@@ -78,13 +83,13 @@ export async function sweepCommand(io: Io, subcommand: string, path: string, res
     }
     case 'submit':
     case 'resume': {
-      const { engine, settings } = await chosenEngine(sweep, options, subcommand === 'resume');
-      const now = await states(sweep, engine, settings);
-      // Locally nothing else runs the sweep's runs: one marked running was killed, and is resumed.
-      const busy = (s: { state: string }) => s.state === 'pending' || (s.state === 'running' && engine.name !== 'local');
+      const { engine, live, settings } = await chosenEngine(sweep, options, subcommand === 'resume');
+      const now = await states(sweep, live, settings);
+      // Without a scheduler nothing else runs the sweep's runs: one marked running was killed, and is resumed.
+      const busy = (s: { state: string }) => s.state === 'pending' || (s.state === 'running' && live.liveStates !== undefined);
       const todo = now.filter((s) => s.state !== 'done' && !busy(s)).map((s) => s.run);
       io.err(`sweep ${sweep.name}: ${sweep.runs.length} runs, ${now.filter((s) => s.state === 'done').length} done${now.some(busy) ? `, ${now.filter(busy).length} queued or running` : ''}; starting ${todo.length} on ${engine.name}${todo.length ? `: ${todo.map((r) => r.index).join(', ')}` : ''}`);
-      if (engine.name !== 'local') await writeFileAtomic(join(sweep.out, '.sweep', 'engine.json'), `${JSON.stringify({ engine: engine.name, ...(settings.redis ? { redis: settings.redis } : {}) }, null, 2)}\n`);
+      await writeFileAtomic(join(sweep.out, '.sweep', 'engine.json'), `${JSON.stringify({ engine: engine.name, ...(settings.redis ? { redis: settings.redis } : {}) }, null, 2)}\n`);
       const code = todo.length === 0 ? 0 : await engine.submit(io, sweep, todo, settings);
       if (engine.name !== 'local' || code === 143) return code;
       const collected = await collectSweep(sweep);
@@ -93,8 +98,8 @@ export async function sweepCommand(io: Io, subcommand: string, path: string, res
       return code;
     }
     case 'status': {
-      const { engine, settings } = await chosenEngine(sweep, options, true);
-      const now = await states(sweep, engine, settings);
+      const { engine, live, settings } = await chosenEngine(sweep, options, true);
+      const now = await states(sweep, live, settings);
       io.out(table(['index', 'id', ...Object.keys(sweep.file.axes), 'state', 'step'], now.map((s) => [String(s.run.index), s.run.id, ...Object.values(s.run.labels), s.state === 'interrupted' ? 'missing (checkpoint)' : s.state, s.step === undefined ? '-' : String(s.step)])));
       const count = (k: string) => now.filter((s) => s.state === k || (k === 'missing' && s.state === 'interrupted')).length;
       io.out(`\n${sweep.runs.length} runs: ${['done', 'running', 'pending', 'failed', 'missing'].map((k) => `${count(k)} ${k}`).join(', ')}${engine.name === 'local' ? '' : ` (engine ${engine.name})`}`);
