@@ -10,6 +10,8 @@ import { newPluginCommand } from './commands/new-plugin.js';
 import { pluginsCommand } from './commands/plugins.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { runCommand, type RunOverrides } from './commands/run.js';
+import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 import { processIo, type Io } from './io.js';
 
 const USAGE = `flatsparse: activation sparsity and flat minima in Transformers
@@ -28,6 +30,16 @@ Commands:
                            vanilla ReLU vs each of the paper's methods vs all three, several seeds,
                            with a report judging the paper's claims (--quick: a minute or two);
                            runs that already completed in --out are reused unless --fresh
+  sweep [plan|submit|resume|status|collect] <sweep.yaml> [--engine local|slurm|bullmq] [--jobs n] [--redis url]
+        [--partition p] [--gres g] [--time t] [--throttle k] [--sbatch=--option]... [--backend name] [--out dir]
+                           a grid of runs (arms, seeds, sizes, tasks, any config key) from a sweep file: plan
+                           prints the runs; submit (the default) starts those not done (skips finished runs,
+                           resumes checkpoints, reruns failures) on N local processes, a Slurm job array or
+                           BullMQ workers; resume starts exactly the missing and failed ones; status; collect
+                           builds the tables (CSV, JSON, HTML) from the finished runs (docs/sweeps.md)
+  worker --redis url [--queue name] [--concurrency n] [--backend name]
+                           a BullMQ worker: runs the sweep runs queued by 'sweep submit --engine bullmq', each
+                           in a child process (one worker per GPU)
   eval <run-dir> [--split heldOut|train] [--weights file.safetensors] [--batches n] [--backend name]
                            metrics of a saved model on a data split, in evaluation mode
   plugins                  list the built-in plugins: kind, config key, what they contribute
@@ -43,7 +55,7 @@ Commands:
                            conformance suite, README card) that builds and passes its tests as generated
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'plugins', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'help'];
+const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'plugins', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'sweep', 'worker', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
@@ -53,6 +65,21 @@ const RUN_OPTIONS = {
   overwrite: { type: 'boolean' },
   'allow-changed': { type: 'boolean' },
   quiet: { type: 'boolean' },
+} as const;
+
+const SWEEP_SUBCOMMANDS = ['plan', 'submit', 'resume', 'status', 'collect', 'run-task'];
+const SWEEP_OPTIONS = {
+  engine: { type: 'string' },
+  jobs: { type: 'string' },
+  redis: { type: 'string' },
+  partition: { type: 'string' },
+  gres: { type: 'string' },
+  time: { type: 'string' },
+  throttle: { type: 'string' },
+  sbatch: { type: 'string', multiple: true },
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  'expect-id': { type: 'string' },
 } as const;
 
 /** Runs the CLI with arguments (without 'node' and the script); returns the exit code. */
@@ -113,6 +140,40 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
           },
           argv,
         );
+      }
+      case 'sweep': {
+        const { values, positionals } = parseArgs({ args: rest, options: SWEEP_OPTIONS, strict: true, allowPositionals: true });
+        const [first, ...others] = positionals;
+        const sub = first !== undefined && SWEEP_SUBCOMMANDS.includes(first) ? first : 'submit';
+        const [file, ...extra] = sub === first ? others : positionals;
+        if (file === undefined || (sub !== 'run-task' && extra.length > 0) || (sub === 'run-task' && extra.length !== 1)) {
+          io.err(`flatsparse sweep ${sub}: expected ${sub === 'run-task' ? 'a sweep file and a run index' : 'one sweep file'}, received ${positionals.length ? positionals.join(' ') : 'none'}. Example: flatsparse sweep ${sub === 'run-task' ? 'run-task sweep.yaml 3' : `${sub} sweep.yaml`}`);
+          return 2;
+        }
+        return await sweepCommand(io, sub, file, extra, {
+          engine: values.engine,
+          jobs: values.jobs === undefined ? undefined : integer('--jobs', values.jobs),
+          redis: values.redis,
+          partition: values.partition,
+          gres: values.gres,
+          time: values.time,
+          throttle: values.throttle === undefined ? undefined : integer('--throttle', values.throttle),
+          sbatchOptions: values.sbatch,
+          backend: values.backend,
+          out: values.out,
+          expectId: values['expect-id'],
+        }, argv);
+      }
+      case 'worker': {
+        const { values } = parseArgs({ args: rest, options: { redis: { type: 'string' }, queue: { type: 'string' }, concurrency: { type: 'string' }, backend: { type: 'string' }, 'lock-ms': { type: 'string' } }, strict: true });
+        if (values.redis === undefined) throw new ConfigError('--redis', 'the worker needs the Redis server the sweep was submitted to.', { fix: 'pass for example --redis redis://127.0.0.1:6379.' });
+        return await workerCommand(io, {
+          redis: values.redis,
+          queue: values.queue,
+          concurrency: values.concurrency === undefined ? undefined : integer('--concurrency', values.concurrency),
+          backend: values.backend,
+          lockMs: values['lock-ms'] === undefined ? undefined : integer('--lock-ms', values['lock-ms']),
+        });
       }
       case 'plugins':
         return pluginsCommand(io);

@@ -126,9 +126,12 @@ export function summariseArm(arm: string, seeds: readonly SeedResult[], quality:
   };
 }
 
-/** Adds the changes relative to the vanilla arm: sparsity gain s/s_v - 1 and density reduction 1 - d/d_v. */
-export function compareToVanilla(arms: readonly ArmSummary[], quality: 'accuracy' | 'loss'): ArmSummary[] {
-  const vanilla = arms.find((a) => a.arm === 'vanilla');
+/**
+ * Adds the changes relative to the reference arm (vanilla unless named): sparsity gain s/s_v - 1 and
+ * density reduction 1 - d/d_v (`vsVanilla`, whichever arm is the reference).
+ */
+export function compareToVanilla(arms: readonly ArmSummary[], quality: 'accuracy' | 'loss', reference = 'vanilla'): ArmSummary[] {
+  const vanilla = arms.find((a) => a.arm === reference);
   if (!vanilla) return [...arms];
   const gain = (s: number, v: number) => s / v - 1;
   const densityReduction = (s: number, v: number) => 1 - (1 - s) / (1 - v);

@@ -5,8 +5,10 @@ import type { Recipe, Task } from './tasks.js';
 
 /** Everything the reproduction measured on one task. */
 export interface TaskResult {
-  readonly task: Task;
-  readonly recipe: Recipe;
+  /** The task, or the group of a sweep's runs the table is about. */
+  readonly task: Pick<Task, 'name' | 'description' | 'quality'>;
+  /** The reproduction's recipe (a sweep's tables have none). */
+  readonly recipe?: Recipe;
   readonly arms: readonly ArmSummary[];
   readonly claims: readonly ClaimVerdict[];
   readonly seeds: readonly number[];
@@ -22,7 +24,7 @@ export function taskMarkdown(r: TaskResult): string {
   const q = r.task.quality === 'accuracy' ? 'held-out acc.' : 'held-out loss';
   const qv = (s: Stat) => (r.task.quality === 'accuracy' ? pct(s) : num(s, 4));
   const lines = [
-    `### ${r.task.name} (${r.recipe} recipe): ${r.task.description}`,
+    `### ${r.task.name}${r.recipe ? ` (${r.recipe} recipe)` : ''}: ${r.task.description}`,
     '',
     `${r.steps} steps, seeds ${r.seeds.join(', ')}; mean ± standard deviation over seeds. Training figures: mean over the logged steps of the last 10 % of training; inference figures: final held-out evaluation (evaluation mode).`,
     '',
@@ -41,10 +43,7 @@ export function taskMarkdown(r: TaskResult): string {
       return `| ${a.arm} | ${num(d.lnScaleMean)} | ${num(d.lnScaleMin)} | ${pct(d.lnAtBound)} | ${num(d.zerothBiasMeanAbs, 4)} | ${pct(d.zerothBiasAtBound)} | ${num(d.activeMeanPre)} | ${num(d.activeSlope)} | ${pct(d.activationRatio)} |`;
     }),
     '',
-    '| claim | verdict | evidence |',
-    '|---|---|---|',
-    ...r.claims.map((c) => `| ${c.claim} | **${c.verdict}** | ${c.evidence} |`),
-    '',
+    ...(r.claims.length === 0 ? [] : ['| claim | verdict | evidence |', '|---|---|---|', ...r.claims.map((c) => `| ${c.claim} | **${c.verdict}** | ${c.evidence} |`), '']),
   ];
   return lines.join('\n');
 }
@@ -66,18 +65,18 @@ function charts(r: TaskResult): string {
   ].join('');
 }
 
-/** A self-contained HTML page: the tables, the claims and the curves per task. */
-export function reproductionHtml(results: readonly TaskResult[], command: string): string {
+/** A self-contained HTML page: the tables, the claims and the curves per task (or group of a sweep). */
+export function reproductionHtml(results: readonly TaskResult[], command: string, title = 'Reproduction of arXiv 2605.25612 at small scale', notes = ''): string {
   const sections = results.map((r) => {
     const rows = taskMarkdown(r)
       .split('\n')
       .filter((l) => l.startsWith('|') && !l.startsWith('|---'))
       .map((l) => `<tr>${l.split(/(?<!\\)\|/).slice(1, -1).map((c) => `<td>${c.trim().replace(/\\\|/g, '|').replace(/\*\*(.*)\*\*/, '<b>$1</b>')}</td>`).join('')}</tr>`);
-    return `<h2>${r.task.name} (${r.recipe} recipe)</h2><p>${r.task.description}; ${r.steps} steps; seeds ${r.seeds.join(', ')}</p><table>${rows.join('')}</table>
+    return `<h2>${r.task.name}${r.recipe ? ` (${r.recipe} recipe)` : ''}</h2><p>${r.task.description}; ${r.steps} steps; seeds ${r.seeds.join(', ')}</p><table>${rows.join('')}</table>
 <div class="charts">${charts(r)}</div>`;
   });
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>flatsparse reproduction</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>flatsparse ${title.startsWith('Reproduction') ? 'reproduction' : title}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse;margin:8px 0 20px}td{border:1px solid #ddd;padding:3px 8px;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}</style></head>
-<body><h1>Reproduction of arXiv 2605.25612 at small scale</h1><p><code>${command}</code></p>${sections.join('\n')}</body></html>
+<body><h1>${title}</h1><p><code>${command}</code></p>${notes}${sections.join('\n')}</body></html>
 `;
 }

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Io } from '../io.js';
+import { FLATSPARSE_BIN, taskArgs, type SubmitSettings, type SweepEngine } from './engine.js';
+import { runLabel, type PlannedRun } from './expand.js';
+import type { Sweep } from './load-sweep.js';
+
+/** The log file of a run's task (stdout and stderr), under the sweep's .sweep/logs/. */
+export function taskLog(sweep: Sweep, run: PlannedRun): string {
+  return join(sweep.out, '.sweep', 'logs', `${run.index}-${run.id}.log`);
+}
+
+/** Runs one task as a child process (its output to its log); resolves with its exit code. */
+function runTask(sweep: Sweep, run: PlannedRun, backend: string | undefined, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const log = createWriteStream(taskLog(sweep, run), { flags: 'a' });
+    const child = spawn(process.execPath, [FLATSPARSE_BIN, ...taskArgs(sweep, run, backend)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const stop = () => child.kill('SIGTERM');
+    signal.addEventListener('abort', stop, { once: true });
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      signal.removeEventListener('abort', stop);
+      log.end(() => resolve(code ?? (sig === 'SIGTERM' ? 143 : 1)));
+    });
+  });
+}
+
+/**
+ * `local`: the runs as child processes on this machine, `jobs` at a time (default 1), each
+ * `flatsparse sweep run-task` writing its run directory and result file; SIGINT/SIGTERM to the sweep
+ * passes SIGTERM on (each run stops with a checkpoint; submitting again resumes them).
+ */
+export const localEngine: SweepEngine = {
+  name: 'local',
+  async submit(io: Io, sweep: Sweep, runs: readonly PlannedRun[], settings: SubmitSettings): Promise<number> {
+    const jobs = Math.max(1, settings.jobs ?? sweep.file.local?.jobs ?? 1);
+    await mkdir(join(sweep.out, '.sweep', 'logs'), { recursive: true });
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const queue = [...runs];
+    let failed = 0;
+    const worker = async () => {
+      for (let run = queue.shift(); run !== undefined && !controller.signal.aborted; run = queue.shift()) {
+        io.err(`run ${run.index} (${run.id}) started: ${runLabel(run)}`);
+        const code = await runTask(sweep, run, settings.backend, controller.signal);
+        if (code !== 0) failed++;
+        io.err(`run ${run.index} (${run.id}) ${code === 0 ? 'done' : `exited with ${code}; log: ${taskLog(sweep, run)}`}`);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(jobs, runs.length) }, worker));
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (controller.signal.aborted) return 143;
+    return failed === 0 ? 0 : 1;
+  },
+};
