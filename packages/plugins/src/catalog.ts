@@ -4,6 +4,7 @@ import { relu } from './activations/relu.js';
 import { sShapedSquaredRelu, type SShapedSquaredReluOptions } from './activations/s-shaped-squared-relu.js';
 import { shiftedRelu, type ShiftedReluOptions } from './activations/shifted-relu.js';
 import { silu } from './activations/silu.js';
+import { elu, type EluOptions } from './activations/elu.js';
 import { squaredRelu } from './activations/squared-relu.js';
 import { augmentedFlatness } from './flatness/augmented-flatness.js';
 import { activationSparsity, type ActivationSparsityOptions } from './metrics/activation-sparsity.js';
@@ -64,6 +65,7 @@ const entries: readonly (readonly [string, BuiltinPlugin])[] = [
   ['relu', entry('activation', 'relu', relu, 'ReLU, max(x, 0); flat on (-inf, 0].')],
   ['gelu', entry<GeluOptions>('activation', 'gelu', gelu, "GELU, x Phi(x) (exact erf form; approximate: 'tanh' for the tanh form).")],
   ['silu', entry('activation', 'silu', silu, 'SiLU / swish, x sigmoid(x); no flat region.')],
+  ['elu', entry<EluOptions>('activation', 'elu', elu, 'ELU, x for x > 0, alpha (e^x - 1) below; no flat region.')],
   ['squared-relu', entry('activation', 'squaredRelu', squaredRelu, 'Squared ReLU, relu(x)^2; flat on (-inf, 0].')],
   ['shifted-relu', entry<ShiftedReluOptions>('activation', 'shiftedRelu', shiftedRelu, 'Shifted ReLU, relu(x - sx) + sy; flat on (-inf, sx], at rest at sy.', { sx: 1.6, sy: -1.6 })],
   [

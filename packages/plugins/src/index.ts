@@ -6,6 +6,7 @@ export { erf, normalCdf, normalDensity } from './activations/erf.js';
 export { relu, reluActivation, type ReluOptions } from './activations/relu.js';
 export { gelu, geluActivation, type GeluOptions } from './activations/gelu.js';
 export { silu, siluActivation, type SiluOptions } from './activations/silu.js';
+export { elu, eluActivation, type EluOptions } from './activations/elu.js';
 export { squaredRelu, squaredReluActivation, type SquaredReluOptions } from './activations/squared-relu.js';
 export { shiftedRelu, shiftedReluActivation, type ShiftedReluOptions } from './activations/shifted-relu.js';
 export {
