@@ -8,8 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 
-async function importBuilt(pkg) {
-  const entry = new URL(`packages/${pkg}/dist/index.js`, root);
+async function importBuilt(pkg, file = 'index.js') {
+  const entry = new URL(`packages/${pkg}/dist/${file}`, root);
   if (!existsSync(fileURLToPath(entry))) {
     throw new Error(`packages/${pkg} is not built (${fileURLToPath(entry)} is missing): run \`pnpm build\` first, or use \`pnpm bench\`, which builds.`);
   }
@@ -17,11 +17,12 @@ async function importBuilt(pkg) {
 }
 
 /**
- * { core, plugins, wasm, native, tf, tfWasm }: @flatsparse/core, /plugins, /backend-wasm,
- * /backend-native, tfjs-core and tfjs-backend-wasm.
+ * { core, plugins, wasm, native, tf, tfWasm }: the engine with the plugin API's entries merged in
+ * (@flatsparse/core, @flatsparse/plugin-api and its '/host' entry, as one namespace), /plugins,
+ * /backend-wasm, /backend-native, tfjs-core and tfjs-backend-wasm.
  */
 export async function loadPackages() {
-  const core = await importBuilt('core');
+  const core = { ...(await importBuilt('plugin-api')), ...(await importBuilt('plugin-api', 'host.js')), ...(await importBuilt('core')) };
   const plugins = await importBuilt('plugins');
   const wasm = await importBuilt('backend-wasm');
   const native = await importBuilt('backend-native');
