@@ -19,7 +19,8 @@ export interface UpdateInput {
   readonly params: ReadonlyMap<string, tf.Variable>;
   /**
    * A silent pass at w + offsets: its gradients, and nothing else (no probes, no events, no metrics).
-   * Costs one forward and one backward pass; may be called any number of times.
+   * Costs one forward and one backward pass; may be called any number of times. Every trainable
+   * parameter has an entry (zeros where the loss does not reach it).
    */
   gradient(offsets?: GradientMap): GradientMap;
   /**

@@ -87,21 +87,25 @@ export function trainStep(ctx: StepContext, step: number, batch: TensorBatch, lr
         });
         return out;
       };
+      // A silent pass's forward activations are released as soon as its gradients exist (its own tidy).
       const silent = (offsets?: GradientMap): GradientMap =>
         atOffsets(offsets, () => {
-          const { grads } = withTapeRelease(() =>
-            tf.engine().gradients(
-              () => {
-                const forward = model.forward(batch.inputs, { training: true, step });
-                const loss = model.loss(forward.output, batch.targets, ctx.labelSmoothing);
-                const extra = host.computeLossTerms({ step, model, captures: forward.captures });
-                return extra === undefined ? loss : (tf.add(loss, extra.total) as tf.Scalar);
-              },
-              trainable.map(([, v]) => v),
-              undefined,
-              true,
-            ),
-          ) as { grads: (tf.Tensor | undefined)[] };
+          const grads = tf.tidy(() => {
+            const { grads: g } = withTapeRelease(() =>
+              tf.engine().gradients(
+                () => {
+                  const forward = model.forward(batch.inputs, { training: true, step });
+                  const loss = model.loss(forward.output, batch.targets, ctx.labelSmoothing);
+                  const extra = host.computeLossTerms({ step, model, captures: forward.captures });
+                  return extra === undefined ? loss : (tf.add(loss, extra.total) as tf.Scalar);
+                },
+                trainable.map(([, v]) => v),
+                undefined,
+                true,
+              ),
+            ) as { grads: (tf.Tensor | undefined)[] };
+            return trainable.map(([, v], i) => g[i] ?? tf.zerosLike(v));
+          });
           return byName(grads);
         });
 
