@@ -1,8 +1,9 @@
 import { main } from '@flatsparse/cli';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { builtCli } from './cli-process.js';
 import { recordingIo } from './recording-io.js';
 
 const ARMS = ['vanilla', 'M1 input', 'M1 output', 'M2 restricted-LN', 'M3 JSReLU', 'sparsified input', 'sparsified output'];
@@ -95,6 +96,41 @@ describe('flatsparse reproduce --quick (the authors recipe)', () => {
       expect(io.text()).toMatch(pattern);
     }
   });
+});
+
+describe('flatsparse reproduce --jobs (runs trained at once, through the local sweep engine)', () => {
+  it('trains the same runs as the sequential loop, reuses them on a second call and rejects a bad --jobs', async () => {
+    await builtCli(); // the children run the built CLI
+    const args = ['reproduce', '--quick', '--tasks', 'vit-mnist', '--arms', 'm3-jsrelu', '--seeds', '2'];
+    const seqOut = join(await mkdtemp(join(tmpdir(), 'fs-repro-seq-')), 'r');
+    const parOut = join(await mkdtemp(join(tmpdir(), 'fs-repro-par-')), 'r');
+    expect(await main([...args, '--out', seqOut], recordingIo())).toBe(0);
+    const io = recordingIo();
+    expect(await main([...args, '--jobs', '2', '--out', parOut], io)).toBe(0);
+    expect(io.text()).toContain('training 4 runs, 2 at a time');
+    const seq = JSON.parse(await readFile(join(seqOut, 'summary.json'), 'utf8'))[0];
+    const par = JSON.parse(await readFile(join(parOut, 'summary.json'), 'utf8'))[0];
+    expect(par.arms.map((a: Arm) => a.arm)).toEqual(['vanilla', 'M3 JSReLU']);
+    for (const [i, arm] of (par.arms as Arm[]).entries()) {
+      // Same seeds, same configs: the same figures (up to the summation order of another thread count).
+      const want = (seq.arms as Arm[])[i]!.inferenceActivationSparsity.values;
+      arm.inferenceActivationSparsity.values.forEach((v, k) => expect(Math.abs(v - want[k]!)).toBeLessThan(2e-3));
+    }
+    // Every run has its result file (all 40 steps) and its child's log.
+    for (const arm of ['vanilla', 'm3-jsrelu'])
+      for (const seed of [0, 1]) {
+        const result = JSON.parse(await readFile(join(parOut, 'vit-mnist', arm, `seed-${seed}`, 'result.json'), 'utf8'));
+        expect([result.steps, result.labels.arm, result.labels.seed]).toEqual([40, arm, String(seed)]);
+      }
+    expect(await readdir(join(parOut, '.sweep', 'logs'))).toHaveLength(4);
+    const again = recordingIo();
+    expect(await main([...args, '--jobs', '2', '--out', parOut], again)).toBe(0);
+    expect(again.text().match(/\(reused\)/g)).toHaveLength(4);
+    expect(again.text()).not.toMatch(/training \d+ runs/);
+    const bad = recordingIo();
+    expect(await main([...args, '--jobs', '0', '--out', parOut], bad)).toBe(2);
+    expect(bad.text()).toMatch(/--jobs.*positive integer/s);
+  }, 600_000);
 });
 
 describe('the arms differ from vanilla only where they should', () => {

@@ -26,10 +26,11 @@ Commands:
                            train the pipeline a config file describes (examples in configs/). A directory
                            holding a run is only written to continue it (--resume, in place, from its newest
                            or a named checkpoint) or to replace it (--overwrite); Ctrl-C stops with a checkpoint
-  reproduce [--quick] [--recipe authors|short] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--arms a,b] [--ramp steps|fraction] [--out dir] [--backend name] [--fresh]
+  reproduce [--quick] [--recipe authors|short] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--arms a,b] [--ramp steps|fraction] [--jobs n] [--out dir] [--backend name] [--fresh]
                            vanilla ReLU vs each of the paper's methods vs all three, several seeds,
                            with a report judging the paper's claims (--quick: a minute or two);
-                           runs that already completed in --out are reused unless --fresh
+                           runs that already completed in --out are reused unless --fresh; --jobs: runs
+                           trained at once (default: the cores, at most 8; 1 with --quick)
   sweep [plan|submit|resume|status|collect] <sweep.yaml> [--engine local|slurm|bullmq] [--jobs n] [--redis url]
         [--partition p] [--gres g] [--time t] [--throttle k] [--sbatch=--option]... [--backend name] [--out dir]
                            a grid of runs (arms, seeds, sizes, tasks, any config key) from a sweep file: plan
@@ -121,7 +122,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       case 'reproduce': {
         const { values } = parseArgs({
           args: rest,
-          options: { quick: { type: 'boolean' }, fresh: { type: 'boolean' }, seeds: { type: 'string' }, steps: { type: 'string' }, tasks: { type: 'string' }, arms: { type: 'string' }, recipe: { type: 'string' }, ramp: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } },
+          options: { quick: { type: 'boolean' }, fresh: { type: 'boolean' }, seeds: { type: 'string' }, steps: { type: 'string' }, tasks: { type: 'string' }, arms: { type: 'string' }, recipe: { type: 'string' }, ramp: { type: 'string' }, jobs: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } },
           strict: true,
         });
         return await reproduceCommand(
@@ -135,6 +136,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
             arms: values.arms?.split(',').map((t) => t.trim()),
             recipe: values.recipe as 'authors' | 'short' | undefined,
             ramp: values.ramp === undefined ? undefined : positiveNumber('--ramp', values.ramp),
+            jobs: values.jobs === undefined ? undefined : integer('--jobs', values.jobs),
             out: values.out,
             backend: values.backend,
           },

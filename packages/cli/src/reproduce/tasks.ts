@@ -92,7 +92,7 @@ function gptConfig(seed: number, { quick, recipe }: TaskSettings): PipelineConfi
     data: { source: 'moby-dick', seqLen: quick ? 32 : 64, trainSize: quick ? 1000 : 16000, heldOutSize: quick ? 128 : 1024, seed },
     metrics: REPRODUCTION_METRICS,
     train: {
-      steps: quick ? QUICK.steps : 2500,
+      steps: quick ? QUICK.steps : 6000,
       batchSize: quick ? 16 : 32,
       // T5's recipe: AdamW with an inverse-square-root schedule after a warm-up, decay on everything but biases.
       lr: { kind: 'inverseSqrt', lr: 3e-3, warmupSteps: quick ? 4 : 200 },

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Io } from '../io.js';
 import { FLATSPARSE_BIN, taskArgs, type SubmitSettings, type SweepEngine } from './engine.js';
@@ -13,10 +14,10 @@ export function taskLog(sweep: Sweep, run: PlannedRun): string {
 }
 
 /** Runs one task as a child process (its output to its log); resolves with its exit code. */
-function runTask(sweep: Sweep, run: PlannedRun, backend: string | undefined, signal: AbortSignal): Promise<number> {
+function runTask(sweep: Sweep, run: PlannedRun, backend: string | undefined, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const log = createWriteStream(taskLog(sweep, run), { flags: 'a' });
-    const child = spawn(process.execPath, [FLATSPARSE_BIN, ...taskArgs(sweep, run, backend)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [FLATSPARSE_BIN, ...taskArgs(sweep, run, backend)], { stdio: ['ignore', 'pipe', 'pipe'], env });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     const stop = () => child.kill('SIGTERM');
@@ -30,7 +31,8 @@ function runTask(sweep: Sweep, run: PlannedRun, backend: string | undefined, sig
 }
 
 /**
- * `local`: the runs as child processes on this machine, `jobs` at a time (default 1), each
+ * `local`: the runs as child processes on this machine, `jobs` at a time (default 1, the cores shared
+ * among them), each
  * `flatsparse sweep run-task` writing its run directory and result file; SIGINT/SIGTERM to the sweep
  * passes SIGTERM on (each run stops with a checkpoint; submitting again resumes them).
  */
@@ -38,6 +40,9 @@ export const localEngine: SweepEngine = {
   name: 'local',
   async submit(io: Io, sweep: Sweep, runs: readonly PlannedRun[], settings: SubmitSettings): Promise<number> {
     const jobs = Math.max(1, settings.jobs ?? sweep.file.local?.jobs ?? 1);
+    // Runs at once share the cores: each child's native backend gets cores / jobs threads unless the
+    // user chose (FLATSPARSE_NATIVE_THREADS), so two runs on two cores do not oversubscribe them.
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FLATSPARSE_NATIVE_THREADS: process.env['FLATSPARSE_NATIVE_THREADS'] ?? String(Math.max(1, Math.floor(availableParallelism() / jobs))) };
     await mkdir(join(sweep.out, '.sweep', 'logs'), { recursive: true });
     const controller = new AbortController();
     const onSignal = () => controller.abort();
@@ -48,7 +53,7 @@ export const localEngine: SweepEngine = {
     const worker = async () => {
       for (let run = queue.shift(); run !== undefined && !controller.signal.aborted; run = queue.shift()) {
         io.err(`run ${run.index} (${run.id}) started: ${runLabel(run)}`);
-        const code = await runTask(sweep, run, settings.backend, controller.signal);
+        const code = await runTask(sweep, run, settings.backend, controller.signal, env);
         if (code !== 0) failed++;
         io.err(`run ${run.index} (${run.id}) ${code === 0 ? 'done' : `exited with ${code}; log: ${taskLog(sweep, run)}`}`);
       }
