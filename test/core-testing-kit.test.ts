@@ -100,7 +100,7 @@ describe.skipIf(!state.available)('backend suite: the kit can fail', () => {
 
 /** A valid plugin built from parts; activations use finite flat regions. */
 function pluginWith(parts: Partial<Plugin>): () => Plugin {
-  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.5.0', ...parts });
+  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.6.0', ...parts });
 }
 
 const reluLike = (overrides: Partial<ActivationFunction>): ActivationFunction => ({ ...reluForTests, name: 'subject-act', flatRegions: [interval(-8, 0)], ...overrides });
@@ -180,7 +180,7 @@ describe.skipIf(!state.available)('plugin suite: the kit can fail', () => {
   });
 
   it('reports an invalid plugin through the validation check only', async () => {
-    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.5.0' }) as Plugin);
+    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.6.0' }) as Plugin);
     expect(report.results.map((r) => r.name)).toEqual(['validates']);
     expect(report.results[0]!.error).toMatch(/E_PLUGIN_INVALID/);
   });

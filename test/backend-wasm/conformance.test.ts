@@ -26,7 +26,7 @@ function samplePlugin(): Plugin {
   return definePlugin({
     name: 'sample-shifted-relu',
     version: '1.0.0',
-    apiVersion: '^0.5.0',
+    apiVersion: '^0.6.0',
     contributes: {
       activations: [
         {
@@ -55,13 +55,13 @@ function samplePlugin(): Plugin {
     },
     hooks: {
       beforeForward: { handler: () => void steps++, order: 'pre' },
+      evaluation: { handler: () => undefined, order: 'post' },
       afterStep: ({ model }) => {
         scratch?.dispose();
         scratch = tf.tidy(() => tf.sum(model.params.get(model.mlpBlocks[0]!.keyWeight)!));
       },
     },
     setup(ctx) {
-      ctx.on('evaluation', { handler: () => undefined, order: 'post' });
       ctx.onDispose(() => {
         scratch?.dispose();
         scratch = undefined;

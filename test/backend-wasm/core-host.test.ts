@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 
 const state = await useBackend(wasmBackend());
-const base = { version: '1.0.0', apiVersion: '^0.5.0' } as const;
+const base = { version: '1.0.0', apiVersion: '^0.6.0' } as const;
 
 describe.skipIf(!state.available)('tensor leak detection (wasm)', () => {
   it('passes a tidy scope and reports a leaking one with the count', async () => {
@@ -40,10 +40,10 @@ describe.skipIf(!state.available)('PluginHost with tensors (wasm)', () => {
     addMlpTransform: () => undefined,
   });
 
-  it('sums weighted loss terms from regularizers and ctx.addLossTerm, by schedule', async () => {
+  it('sums the weighted loss terms of every plugin\'s regularizers, by schedule', async () => {
     const host = await PluginHost.create([
       { name: 'r', ...base, contributes: { regularizers: [{ name: 'two', lossTerm: () => tf.scalar(2), weight: (step) => step }] } },
-      { name: 's', ...base, setup: (ctx) => ctx.addLossTerm({ name: 'three', weight: constantSchedule(0.5), compute: () => tf.scalar(3) }) },
+      { name: 's', ...base, contributes: { regularizers: [{ name: 'three', weight: constantSchedule(0.5), lossTerm: () => tf.scalar(3) }] } },
     ]);
     const w = tf.variable(tf.zeros([1]));
     const before = countTensors();

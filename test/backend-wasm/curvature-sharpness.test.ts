@@ -1,5 +1,5 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { registerGradients, averageSharpness, worstCaseSharpness } from '@flatsparse/core';
+import { registerGradients, estimateAverageSharpness, estimateWorstCaseSharpness } from '@flatsparse/core';
 import { ConfigError, Rng, type FlatnessInput } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -88,7 +88,7 @@ function trustRegionMax(g: Float64Array, rho: number): number {
   return ehat.reduce((s, e, k) => s + ghat[k]! * e + 0.5 * LAMBDA[k]! * e * e, 0);
 }
 
-/** ASAM-scaled projected ascent in float64 (u = e / T), the algorithm stated in worstCaseSharpness's docs. */
+/** ASAM-scaled projected ascent in float64 (u = e / T), the algorithm stated in estimateWorstCaseSharpness's docs. */
 function adaptiveAscent(w: readonly number[], rho: number, eta: number, steps: number): number {
   const t = w.map((x) => Math.abs(x) + eta);
   const u = new Float64Array(N);
@@ -116,7 +116,7 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
     const q = quadratic(w);
     const initial = q.values();
     const rho = 0.3;
-    const result = await worstCaseSharpness(q.input, { rho });
+    const result = await estimateWorstCaseSharpness(q.input, { rho });
     const g = matVec(w);
     const want = increase(w, g.map((x) => (rho * x) / norm(g)));
     expect(result.figures.worstCaseSharpness).toBeCloseTo(want, 5);
@@ -134,7 +134,7 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
     const rho = 0.2;
     const exact = 0.5 * rho ** 2 * LAMBDA_MAX;
     const results = [];
-    for (const steps of [1, 5, 40]) results.push(await worstCaseSharpness(q.input, { rho, steps }));
+    for (const steps of [1, 5, 40]) results.push(await estimateWorstCaseSharpness(q.input, { rho, steps }));
     const values = results.map((r) => r.figures.worstCaseSharpness);
     // Never above the true maximum, non-decreasing in the number of steps, and converged at 40.
     for (const v of values) expect(v).toBeLessThanOrEqual(exact * (1 + 1e-5));
@@ -145,7 +145,7 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
     expect(results[2]!.randomness).toEqual({ seed: 5, probes: 1 });
     expect(results[2]!.cost).toMatchObject({ forwardPasses: 41, backwardPasses: 40 });
     // The seed decides the random start: the same seed gives the same estimate.
-    expect((await worstCaseSharpness(q.input, { rho, steps: 5 })).figures.worstCaseSharpness).toBe(values[1]);
+    expect((await estimateWorstCaseSharpness(q.input, { rho, steps: 5 })).figures.worstCaseSharpness).toBe(values[1]);
     q.dispose();
   });
 
@@ -154,8 +154,8 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
     const q = quadratic(w);
     const rho = 0.5;
     const exact = trustRegionMax(matVec(w), rho);
-    const one = await worstCaseSharpness(q.input, { rho });
-    const many = await worstCaseSharpness(q.input, { rho, steps: 30 });
+    const one = await estimateWorstCaseSharpness(q.input, { rho });
+    const many = await estimateWorstCaseSharpness(q.input, { rho, steps: 30 });
     expect(one.figures.worstCaseSharpness).toBeLessThan(exact - 1e-3);
     expect(Math.abs(many.figures.worstCaseSharpness - exact) / exact).toBeLessThan(1e-4);
     q.dispose();
@@ -165,17 +165,17 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
     const w = point(3);
     const q = quadratic(w);
     const o = { rho: 0.4, eta: 0.05, adaptive: true };
-    const one = await worstCaseSharpness(q.input, o);
+    const one = await estimateWorstCaseSharpness(q.input, o);
     const t = w.map((x) => Math.abs(x) + o.eta);
     const g = matVec(w);
     const tg = g.map((x, i) => x * t[i]!);
     const closedForm = increase(w, g.map((x, i) => (o.rho * t[i]! * t[i]! * x) / norm(tg)));
     expect(one.figures.worstCaseSharpness).toBeCloseTo(closedForm, 5);
     expect(one.figures.worstCaseSharpness).toBeCloseTo(adaptiveAscent(w, o.rho, o.eta, 1), 5);
-    const four = await worstCaseSharpness(q.input, { ...o, steps: 4 });
+    const four = await estimateWorstCaseSharpness(q.input, { ...o, steps: 4 });
     expect(four.figures.worstCaseSharpness).toBeCloseTo(adaptiveAscent(w, o.rho, o.eta, 4), 5);
     // The ASAM ball differs from the plain one: the figures differ.
-    const plain = await worstCaseSharpness(q.input, { rho: o.rho });
+    const plain = await estimateWorstCaseSharpness(q.input, { rho: o.rho });
     expect(Math.abs(plain.figures.worstCaseSharpness - one.figures.worstCaseSharpness)).toBeGreaterThan(1e-2);
     q.dispose();
   });
@@ -184,7 +184,7 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
     const w = point(4);
     const q = quadratic(w);
     const rho = 0.3;
-    const result = await worstCaseSharpness(q.input, { rho, filter: 'layer\\.bias' });
+    const result = await estimateWorstCaseSharpness(q.input, { rho, filter: 'layer\\.bias' });
     const g = matVec(w).map((x, i) => (i < 4 ? 0 : x));
     expect(result.figures.worstCaseSharpness).toBeCloseTo(increase(w, g.map((x) => (rho * x) / norm(g))), 5);
     q.dispose();
@@ -195,7 +195,7 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
     w[2] = Number.NaN;
     const q = quadratic(w);
     const initial = q.values();
-    const result = await worstCaseSharpness(q.input, { steps: 3 });
+    const result = await estimateWorstCaseSharpness(q.input, { steps: 3 });
     expect(result.figures.worstCaseSharpness).toBeNaN();
     expect(result.ascentSteps).toBe(0);
     expect(result.cost).toMatchObject({ forwardPasses: 1, backwardPasses: 1 });
@@ -212,7 +212,7 @@ describe.skipIf(!state.available)('worst-case sharpness (quadratic with a known 
       [{ eta: -1 }, 'eta'],
       [{ rhoo: 1 }, 'rhoo'],
     ] as const) {
-      const err = await worstCaseSharpness(q.input, options as never).then(() => undefined, (e: unknown) => e);
+      const err = await estimateWorstCaseSharpness(q.input, options as never).then(() => undefined, (e: unknown) => e);
       expect(err, JSON.stringify(options)).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).code).toBe('E_CONFIG_INVALID');
       expect((err as ConfigError).path).toBe(path);
@@ -249,7 +249,7 @@ describe.skipIf(!state.available)('average-case sharpness (quadratic with a know
     const q = quadratic(w, SEED);
     const initial = q.values();
     const o = { sigma: 0.1, samples: 200, antithetic };
-    const result = await averageSharpness(q.input, o);
+    const result = await estimateAverageSharpness(q.input, o);
     const { averageSharpness: mean, averageSharpnessStdErr: se, averageSharpnessLo: lo, averageSharpnessHi: hi } = result.figures;
     const ref = meanAndSe(referenceIncreases(w, { seed: SEED, ...o }));
     expect(Math.abs(mean - ref.mean)).toBeLessThan(2e-6);
@@ -281,8 +281,8 @@ describe.skipIf(!state.available)('average-case sharpness (quadratic with a know
 
   it('antithetic draws remove the first-order term: far smaller standard error away from the minimum', async () => {
     const q = quadratic(point(6));
-    const paired = await averageSharpness(q.input, { sigma: 0.1, samples: 50 });
-    const plain = await averageSharpness(q.input, { sigma: 0.1, samples: 50, antithetic: false });
+    const paired = await estimateAverageSharpness(q.input, { sigma: 0.1, samples: 50 });
+    const plain = await estimateAverageSharpness(q.input, { sigma: 0.1, samples: 50, antithetic: false });
     expect(paired.figures.averageSharpnessStdErr * 5).toBeLessThan(plain.figures.averageSharpnessStdErr);
     q.dispose();
   });
@@ -291,7 +291,7 @@ describe.skipIf(!state.available)('average-case sharpness (quadratic with a know
     const w = point(7);
     const q = quadratic(w, 23);
     const o = { sigma: 0.2, samples: 300, relative: true };
-    const result = await averageSharpness(q.input, o);
+    const result = await estimateAverageSharpness(q.input, o);
     const exact = 0.5 * o.sigma ** 2 * w.reduce((s, x, i) => s + A[i]![i]! * x * x, 0);
     expect(result.figures.averageSharpnessLo).toBeLessThanOrEqual(exact);
     expect(result.figures.averageSharpnessHi).toBeGreaterThanOrEqual(exact);
@@ -308,7 +308,7 @@ describe.skipIf(!state.available)('average-case sharpness (quadratic with a know
       [{ relative: 'yes' }, 'relative'],
       [{ filter: 3 }, 'filter'],
     ] as const) {
-      const err = await averageSharpness(q.input, options as never).then(() => undefined, (e: unknown) => e);
+      const err = await estimateAverageSharpness(q.input, options as never).then(() => undefined, (e: unknown) => e);
       expect(err, JSON.stringify(options)).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).path).toBe(path);
     }

@@ -16,7 +16,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.5.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.6.0', ...rest });
 const dataset = syntheticImageDataset({ classes: 3, imageSize: 8, trainSize: 64, heldOutSize: 16 });
 
 /** A tiny ViT pipeline (8x8 images, 2 blocks) on wasm with the given plugins, metrics and train settings. */

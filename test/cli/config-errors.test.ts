@@ -29,6 +29,8 @@ describe('bad configs fail before training with an error naming the key', () => 
     ['an unknown plugin, listing the known ones', { ...good, metrics: ['activation-sparsty'] }, /'metrics\.0'.*'activation-sparsty' is neither a built-in metric plugin.*activation-sparsity/],
     ['a metric named as the activation', { ...good, activation: 'dead-neurons' }, /'activation'.*'dead-neurons' is a metric plugin, not a activation|'activation'.*not a/],
     ['bad plugin options', { ...good, metrics: [{ name: 'activation-sparsity', options: { threshold: -1 } }] }, /threshold/],
+    ['the removed regularizers section, naming the entries to move', { ...good, regularizers: [{ name: 'l1-activation', options: { weight: 1 } }] }, /E_CONFIG_INVALID.*'regularizers'.*removed.*Fix: move its entries \(l1-activation\) to 'plugins'/s],
+    ['a regularizer named under metrics, pointing at plugins', { ...good, metrics: ['l1-activation'] }, /'metrics\.0'.*'l1-activation' is a regularizer plugin.*move 'l1-activation' to 'plugins'/s],
     ['a data option', { ...good, data: { ...good.data, imageSize: 0 } }, /'data\.imageSize'/],
     ['an unknown data source', { ...good, data: { source: 'imagenet' } }, /'data\.source'/],
     ['a learning-rate schedule option', { ...good, train: { steps: 2, lr: { kind: 'cosine', lr: 0.1, warmupSteps: -3 } } }, /'train\.lr\.warmupSteps'/],

@@ -11,7 +11,7 @@ describe('flatsparse plugins', () => {
     for (const [name, entry] of builtinPlugins) {
       const line = lines.find((l) => l.startsWith(`${name} `));
       expect(line, name).toBeDefined();
-      expect(line!.split(/\s{2,}/).slice(0, 4)).toEqual([name, entry.kind, { activation: 'activation', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators', 'update-method': 'plugins' }[entry.kind], entry.contribution]);
+      expect(line!.split(/\s{2,}/).slice(0, 4)).toEqual([name, entry.kind, { activation: 'activation', metric: 'metrics', regularizer: 'plugins', estimator: 'estimators', 'update-method': 'plugins' }[entry.kind], entry.contribution]);
     }
     expect(io.text()).toContain("'flatsparse new-plugin'");
   });

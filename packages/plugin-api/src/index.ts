@@ -27,7 +27,6 @@ export {
   type Hook,
   type HookHandler,
   type HookOrder,
-  type LossTerm,
   type Plugin,
   type PluginContext,
   type PluginContributions,

@@ -37,11 +37,11 @@ describe('PluginHost dispatch order', () => {
     expect(log).toEqual(['c-pre', 'b-normal', 'a-post']);
   });
 
-  it('orders listeners added with ctx.on like the plugin\'s own hooks', async () => {
+  it('orders hooks within a bucket by the plugins\' order constraints, not by listing order', async () => {
     const log: string[] = [];
     const host = await PluginHost.create([
-      { name: 'late', ...base, order: { after: ['early'] }, setup: (ctx) => ctx.on('end', () => void log.push('late')) },
-      { name: 'early', ...base, setup: (ctx) => ctx.on('end', () => void log.push('early')) },
+      { name: 'late', ...base, order: { after: ['early'] }, hooks: { end: () => void log.push('late') } },
+      { name: 'early', ...base, hooks: { end: () => void log.push('early') } },
     ]);
     await host.emit('end', endPayload);
     expect(log).toEqual(['early', 'late']);

@@ -5,9 +5,10 @@ import type { UpdateMethod } from './update-method.js';
 import { SYNC_EVENTS, type EventName, type EventPayloads } from './events.js';
 import { HookGuard, describePayloadTensor, payloadTensors } from './faults/hook-guard.js';
 import type { ModelView } from './model.js';
-import type { Hook, HookHandler, HookOrder, LossTerm, Plugin, PluginContext } from './plugin.js';
+import type { Hook, HookHandler, HookOrder, Plugin, PluginContext } from './plugin.js';
 import { sortPlugins } from './plugin-order.js';
 import type { LossTermInput } from './regularizer.js';
+import type { Schedule } from './schedule.js';
 import { createMapTokenStore, type TokenStore } from './token-store.js';
 
 interface Listener {
@@ -20,10 +21,10 @@ interface Listener {
 
 const BUCKET: Record<HookOrder, number> = { pre: 0, normal: 1, post: 2 };
 
-/** A loss term and the plugin it belongs to. */
+/** A regularizer's loss term and the plugin it belongs to (a Regularizer's `lossTerm` is the one way to add a loss term). */
 export interface OwnedLossTerm {
   readonly plugin: string;
-  readonly term: LossTerm;
+  readonly term: { readonly name: string; readonly weight?: Schedule; compute(input: LossTermInput): tf.Scalar };
 }
 
 /** The weighted sum of every loss term at a step, and each weighted term (for the loss breakdown). */
@@ -74,7 +75,7 @@ export class PluginHost {
       for (const [event, hook] of Object.entries(plugin.hooks ?? {})) host.addListener(plugin.name, rank, event as EventName, hook as Hook<EventName>);
       for (const reg of plugin.contributes?.regularizers ?? []) {
         const compute = reg.lossTerm;
-        if (compute) host.lossTermList.push({ plugin: plugin.name, term: { name: reg.name, weight: reg.weight, compute: (input) => compute.call(reg, input) } as LossTerm });
+        if (compute) host.lossTermList.push({ plugin: plugin.name, term: { name: reg.name, weight: reg.weight, compute: (input) => compute.call(reg, input) } });
       }
     });
     for (const plugin of host.plugins) {
@@ -231,7 +232,6 @@ export class PluginHost {
   }
 
   private contextFor(plugin: string): PluginContext {
-    const rank = this.plugins.findIndex((p) => p.name === plugin);
     return {
       pluginName: plugin,
       provide: (token, value) => this.store.provide(token, value, plugin),
@@ -241,8 +241,6 @@ export class PluginHost {
         return value;
       },
       tryGet: (token) => this.store.tryGet(token),
-      on: (event, hook) => this.addListener(plugin, rank, event, hook as Hook<EventName>),
-      addLossTerm: (term) => void this.lossTermList.push({ plugin, term }),
       onDispose: (fn) => void this.disposers.push({ plugin, fn }),
       error: (message, options = {}) => new PluginError(plugin, options.event ?? 'setup', options.step, new Error(message), options.fix),
     };

@@ -3,7 +3,7 @@ import { PluginApiMismatchError, PluginInvalidError, PluginNameClashError, Unkno
 import { validatePlugin, validatePlugins } from './plugin-validation.js';
 import { PLUGIN_API_VERSION } from './version.js';
 
-const ok = { name: 'my-plugin', version: '1.2.3', apiVersion: '^0.5.0' };
+const ok = { name: 'my-plugin', version: '1.2.3', apiVersion: '^0.6.0' };
 
 describe('validatePlugin', () => {
   it('accepts a minimal plugin and one with hooks, order and contributions', () => {

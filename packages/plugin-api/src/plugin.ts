@@ -2,12 +2,10 @@ import type { ActivationFunction } from './activation-function.js';
 import type { PluginError } from './errors.js';
 import type { EventName, EventPayloads } from './events.js';
 import type { FlatnessEstimator } from './flatness-estimator.js';
-import type { LossTermInput, Regularizer } from './regularizer.js';
-import type { Schedule } from './schedule.js';
+import type { Regularizer } from './regularizer.js';
 import type { SparsityMetric } from './sparsity-metric.js';
 import type { Token } from './token.js';
 import type { UpdateMethod } from './update-method.js';
-import type * as tf from '@tensorflow/tfjs-core';
 
 /** Handler of one event. In-step events (see SYNC_EVENTS) must return synchronously. */
 export type HookHandler<E extends EventName> = (payload: EventPayloads[E], ctx: PluginContext) => void | Promise<void>;
@@ -72,7 +70,7 @@ export interface Plugin {
   readonly name: string;
   /** The plugin's own version (semver). */
   readonly version: string;
-  /** Range of @flatsparse/plugin-api versions it supports (semver range, for example '^0.5.0'; see PLUGIN_API_VERSION). */
+  /** Range of @flatsparse/plugin-api versions it supports (semver range, for example '^0.6.0'; see PLUGIN_API_VERSION). */
   readonly apiVersion: string;
   /** Ordering relative to other plugins. Without constraints, plugins run in name order. */
   readonly order?: PluginOrder;
@@ -90,16 +88,6 @@ export interface Plugin {
   loadState?(state: unknown): void;
 }
 
-/** A loss term added from code (a Regularizer's `lossTerm` becomes one of these). */
-export interface LossTerm {
-  /** Name in the logged loss breakdown. */
-  readonly name: string;
-  /** Weight over steps (constant 1 if absent). */
-  readonly weight?: Schedule;
-  /** Unweighted scalar loss, computed inside the gradient tape. */
-  compute(input: LossTermInput): tf.Scalar;
-}
-
 /** The narrow context a plugin gets in `setup` and in every hook. */
 export interface PluginContext {
   /** Name of the plugin this context belongs to. */
@@ -110,10 +98,6 @@ export interface PluginContext {
   get<T>(token: Token<T>): T;
   /** Gets a value provided under a token, or undefined. */
   tryGet<T>(token: Token<T>): T | undefined;
-  /** Adds a listener to an event, ordered like the plugin's own hooks. */
-  on<E extends EventName>(event: E, hook: Hook<E>): void;
-  /** Adds a loss term to every training step. */
-  addLossTerm(term: LossTerm): void;
   /** Registers a step run when the run is disposed (in reverse order of registration). */
   onDispose(fn: () => void | Promise<void>): void;
   /** Builds an error attributed to this plugin (throw it). */

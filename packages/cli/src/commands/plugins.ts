@@ -3,7 +3,7 @@ import type { Io } from '../io.js';
 import { formatTable } from '../table.js';
 
 /** Where a config names a built-in of each kind. */
-const SECTION: Readonly<Record<string, string>> = { activation: 'activation', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators', 'update-method': 'plugins' };
+const SECTION: Readonly<Record<string, string>> = { activation: 'activation', metric: 'metrics', regularizer: 'plugins', estimator: 'estimators', 'update-method': 'plugins' };
 
 /**
  * `flatsparse plugins`: every built-in plugin, its kind, the config key it goes under, the name of

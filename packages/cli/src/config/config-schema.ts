@@ -101,7 +101,6 @@ export const pipelineConfigSchema = z
     activation: pluginRefSchema.default('relu'),
     data: datasetConfigSchema,
     metrics: z.array(pluginRefSchema).default([...DEFAULT_METRICS]),
-    regularizers: z.array(pluginRefSchema).default([]),
     plugins: z.array(pluginRefSchema).default([]),
     estimators: z.array(estimatorRefSchema).default([]),
     flatness: flatnessSchema.optional(),

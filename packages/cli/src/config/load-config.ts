@@ -6,6 +6,14 @@ import { pipelineConfigSchema, type PipelineConfig } from './config-schema.js';
 
 /** Validates a config object; errors point at the offending key (for example 'train.steps'). */
 export function parseConfig(value: unknown): PipelineConfig {
+  if (value !== null && typeof value === 'object' && 'regularizers' in value) {
+    const listed = (value as { regularizers?: unknown }).regularizers;
+    const names = Array.isArray(listed) ? listed.map((r) => (typeof r === 'string' ? r : (r as { name?: unknown } | null)?.name)).filter((n): n is string => typeof n === 'string') : [];
+    throw new ConfigError('regularizers', "the 'regularizers' section was removed in flatsparse 0.3: a regularizer is a plugin like any other.", {
+      received: listed,
+      fix: `move its entries${names.length ? ` (${names.join(', ')})` : ''} to 'plugins', unchanged (name and options).`,
+    });
+  }
   return parseOptions(pipelineConfigSchema, value, { path: '', fix: 'see docs/configs.md for every key, or start from a file in configs/.' });
 }
 

@@ -39,8 +39,8 @@ interface Placed {
  * `configDir`), and checked: factory, options, API range. `activation` and `metrics` name a built-in
  * plugin (created here) or an activation / metric contributed by a plugin under `plugins:` (which
  * takes precedence).
- * Regularizers are built-ins (those of listed plugins are active anyway). Plugin names must be
- * unique; the data set becomes a loader and the train section trainer settings. Everything is checked
+ * Regularizers and update methods are listed under `plugins:` like any other plugin (built-in or
+ * not): listing a plugin activates everything it contributes. Plugin names must be unique; the data set becomes a loader and the train section trainer settings. Everything is checked
  * before any backend starts or data loads; errors point at the config key.
  */
 export async function resolveConfig(config: PipelineConfig, options: ResolveOptions): Promise<PipelineSpec> {
@@ -84,7 +84,6 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
   };
   const activation = named(config.activation, 'activation', 'activation', contributed.activation);
   const metrics = config.metrics.map((ref, i) => named(ref, `metrics.${i}`, 'metric', contributed.metric));
-  config.regularizers.forEach((ref, i) => named(ref, `regularizers.${i}`, 'regularizer'));
   const estimators = config.estimators.map((ref, i): EstimatorSchedule => {
     const name = named(typeof ref === 'string' ? ref : { name: ref.name, options: ref.options }, `estimators.${i}`, 'estimator', contributed.estimator);
     return typeof ref === 'string' ? { name } : { name, every: ref.every, atEnd: ref.atEnd, atStart: ref.atStart, atCheckpoints: ref.atCheckpoints };
@@ -120,7 +119,7 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
 }
 
 /** The config key where a built-in plugin of each kind is named ('plugins' for the others). */
-const SECTIONS: Readonly<Partial<Record<BuiltinPluginKind, string>>> = { activation: 'activation', metric: 'metrics', regularizer: 'regularizers', estimator: 'estimators' };
+const SECTIONS: Readonly<Partial<Record<BuiltinPluginKind, string>>> = { activation: 'activation', metric: 'metrics', estimator: 'estimators' };
 
 function parts(ref: PluginRef): { name: string; options: Record<string, unknown> | undefined } {
   return typeof ref === 'string' ? { name: ref, options: undefined } : { name: ref.name, options: ref.options };

@@ -15,4 +15,4 @@ export { spectralDensity, type SlqOptions, type SlqResult } from './slq.js';
 export { lanczos, type LanczosRun } from './lanczos.js';
 export { symmetricEigen, tridiagonalEigen, type SymmetricEigen } from './linalg.js';
 export { curvatureEstimate, type CurvatureFigures } from './estimate.js';
-export { averageSharpness, worstCaseSharpness, type AverageSharpnessEstimate, type AverageSharpnessOptions, type WorstCaseSharpnessEstimate, type WorstCaseSharpnessOptions } from './sharpness.js';
+export { estimateAverageSharpness, estimateWorstCaseSharpness, type AverageSharpnessEstimate, type AverageSharpnessOptions, type WorstCaseSharpnessEstimate, type WorstCaseSharpnessOptions } from './sharpness.js';

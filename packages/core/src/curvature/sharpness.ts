@@ -4,7 +4,7 @@ import { LossEvaluator } from './loss-evaluator.js';
 import { readParams, setParams, snapshotParams, type ParamFilter } from './param-vector.js';
 import { axpy, gaussian, meanAndStdErr, norm } from './vector-ops.js';
 
-/** Options of `worstCaseSharpness`. */
+/** Options of `estimateWorstCaseSharpness`. */
 export interface WorstCaseSharpnessOptions {
   /** Radius of the ball (default 0.05). */
   readonly rho?: number;
@@ -18,7 +18,7 @@ export interface WorstCaseSharpnessOptions {
   readonly filter?: ParamFilter;
 }
 
-/** Options of `averageSharpness`. */
+/** Options of `estimateAverageSharpness`. */
 export interface AverageSharpnessOptions {
   /** Standard deviation of the weight noise (default 0.01). */
   readonly sigma?: number;
@@ -26,7 +26,7 @@ export interface AverageSharpnessOptions {
   readonly samples?: number;
   /** Noise proportional to the weights: w + sigma |w| eps (default false: w + sigma eps). */
   readonly relative?: boolean;
-  /** Evaluate each draw at +eps and -eps and average the two (default true; see `averageSharpness`). */
+  /** Evaluate each draw at +eps and -eps and average the two (default true; see `estimateAverageSharpness`). */
   readonly antithetic?: boolean;
   /** Parameters the noise covers (overrides the input's filter; default: every trainable one). */
   readonly filter?: ParamFilter;
@@ -97,7 +97,7 @@ const averageSchema = z.strictObject({
  * figures). Cost: at most 1 + steps forward and `steps` backward passes. The parameters are restored
  * bit-exactly.
  */
-export async function worstCaseSharpness(input: FlatnessInput, options: WorstCaseSharpnessOptions = {}): Promise<WorstCaseSharpnessEstimate> {
+export async function estimateWorstCaseSharpness(input: FlatnessInput, options: WorstCaseSharpnessOptions = {}): Promise<WorstCaseSharpnessEstimate> {
   const o = parseOptions(worstSchema, options, { path: '', fix: 'see WorstCaseSharpnessOptions.' });
   const startedAt = performance.now();
   const evaluator = new LossEvaluator(input, o.filter);
@@ -153,7 +153,7 @@ export async function worstCaseSharpness(input: FlatnessInput, options: WorstCas
  * 100 or more). Cost: 1 + samples (x2 antithetic) forward passes. The parameters are restored
  * bit-exactly.
  */
-export async function averageSharpness(input: FlatnessInput, options: AverageSharpnessOptions = {}): Promise<AverageSharpnessEstimate> {
+export async function estimateAverageSharpness(input: FlatnessInput, options: AverageSharpnessOptions = {}): Promise<AverageSharpnessEstimate> {
   const o = parseOptions(averageSchema, options, { path: '', fix: 'see AverageSharpnessOptions.' });
   const startedAt = performance.now();
   const evaluator = new LossEvaluator(input, o.filter);

@@ -5,7 +5,7 @@ import type { Hook, Plugin } from '../plugin.js';
 import { PluginHost } from '../plugin-host.js';
 import { validatePlugin } from '../plugin-validation.js';
 import { countTensors } from '../tensor-leaks.js';
-import { checkDispatchOrder, dispatchLog, payloadFixtures, probePlugin, recordingPlugin, type DispatchLog, type PayloadFixtures } from './plugin-harness.js';
+import { checkDispatchOrder, dispatchLog, payloadFixtures, probePlugins, recordingPlugin, type DispatchLog, type PayloadFixtures } from './plugin-harness.js';
 import type { PluginCheck, PluginConformanceOptions } from './plugin-types.js';
 
 type Outcome = { passed: boolean; detail: string };
@@ -71,7 +71,7 @@ export function hookOrderCheck(factory: () => Plugin, options: PluginConformance
       const plugin = factory();
       const log = dispatchLog();
       const companions = options.companions?.() ?? [];
-      await runLifecycle([probePlugin('before', plugin.name, log), recordingPlugin(plugin, log), probePlugin('after', plugin.name, log), ...companions], options, log);
+      await runLifecycle([...probePlugins('before', plugin.name, log), recordingPlugin(plugin, log), ...probePlugins('after', plugin.name, log), ...companions], options, log);
       const problems = checkDispatchOrder(log.entries);
       const declared = Object.keys(plugin.hooks ?? {}) as EventName[];
       const silent = declared.filter((e) => !log.entries.some((x) => x.event === e && x.role === 'plugin'));

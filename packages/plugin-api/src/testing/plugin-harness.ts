@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EVENT_NAMES, type EventName, type EventPayloads } from '../events.js';
-import type { Hook, HookOrder, Plugin, PluginContext } from '../plugin.js';
+import type { Hook, HookOrder, Plugin } from '../plugin.js';
 import { Rng } from '../random.js';
 import { fakeCaptures, fakeModel, type FakeCaptures, type FakeModel, type FakeModelOptions } from './fixtures.js';
 
@@ -19,7 +19,7 @@ export interface DispatchEntry {
 const ROLE_RANK: Record<DispatchRole, number> = { before: 0, plugin: 1, after: 2 };
 const BUCKET_RANK: Record<HookOrder, number> = { pre: 0, normal: 1, post: 2 };
 
-/** Names of the two probe plugins placed around the plugin under test. */
+/** Name prefixes of the probe plugins placed around the plugin under test (one probe per bucket and side). */
 export const PROBE_BEFORE = 'conformance-probe-before';
 export const PROBE_AFTER = 'conformance-probe-after';
 
@@ -51,19 +51,18 @@ export function dispatchLog(): DispatchLog {
   return { emission: 0, entries: [] };
 }
 
-/** A probe plugin that records one listener per bucket for every event. */
-export function probePlugin(role: 'before' | 'after', target: string, log: DispatchLog): Plugin {
-  return {
-    name: role === 'before' ? PROBE_BEFORE : PROBE_AFTER,
+/**
+ * The probe plugins of one side: one per bucket (pre, normal, post), each with a hook on every event
+ * that records its call. A plugin has one hook per event, so each bucket needs its own probe.
+ */
+export function probePlugins(role: 'before' | 'after', target: string, log: DispatchLog): Plugin[] {
+  return (['pre', 'normal', 'post'] as const).map((bucket) => ({
+    name: `${role === 'before' ? PROBE_BEFORE : PROBE_AFTER}-${bucket}`,
     version: '0.0.0',
     apiVersion: '*',
     order: role === 'before' ? { before: [target] } : { after: [target] },
-    setup(ctx: PluginContext) {
-      for (const event of EVENT_NAMES) {
-        for (const bucket of ['pre', 'normal', 'post'] as const) ctx.on(event, { handler: () => void log.entries.push({ emission: log.emission, event, role, bucket }), order: bucket });
-      }
-    },
-  };
+    hooks: Object.fromEntries(EVENT_NAMES.map((event) => [event, { handler: () => void log.entries.push({ emission: log.emission, event, role, bucket }), order: bucket }])),
+  }));
 }
 
 function bucketOf(hook: Hook<EventName>): HookOrder {
@@ -83,20 +82,10 @@ function recorded<E extends EventName>(event: E, hook: Hook<E>, log: DispatchLog
   };
 }
 
-/** The plugin with every hook (declared, or added with ctx.on in setup) recorded into `log`. */
+/** The plugin with every hook recorded into `log`. */
 export function recordingPlugin(plugin: Plugin, log: DispatchLog): Plugin {
   const hooks = Object.fromEntries(Object.entries(plugin.hooks ?? {}).map(([e, h]) => [e, recorded(e as EventName, h as Hook<EventName>, log)]));
-  const setup = plugin.setup;
-  return {
-    ...plugin,
-    hooks,
-    setup: setup
-      ? (ctx) => {
-          const on: PluginContext['on'] = (event, hook) => ctx.on(event, recorded(event, hook, log));
-          return setup.call(plugin, Object.create(ctx, { on: { value: on } }) as PluginContext);
-        }
-      : undefined,
-  };
+  return { ...plugin, hooks };
 }
 
 /** Synthetic tensors shared by every emitted payload; dispose() releases them all. */

@@ -1,13 +1,13 @@
 import {
   LossEvaluator,
-  averageSharpness as averageSharpnessOf,
+  estimateAverageSharpness,
   createHvpOperator,
   curvatureEstimate,
   estimateTrace,
   registerGradients,
   spectralDensity,
   topEigenvalues,
-  worstCaseSharpness as worstCaseSharpnessOf,
+  estimateWorstCaseSharpness,
   type CurvatureFigures,
   type CurvatureOperator,
 } from '@flatsparse/core';
@@ -203,7 +203,7 @@ export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOpt
     name: 'worstCaseSharpness',
     async estimate(input: FlatnessInput) {
       await registerGradients();
-      const { ascentSteps, ...estimate } = await worstCaseSharpnessOf(input, { rho: o.rho, steps: o.steps, adaptive: o.adaptive, eta: o.eta, filter: o.params });
+      const { ascentSteps, ...estimate } = await estimateWorstCaseSharpness(input, { rho: o.rho, steps: o.steps, adaptive: o.adaptive, eta: o.eta, filter: o.params });
       return { ...estimate, figures: { ...estimate.figures, ascentSteps } };
     },
   });
@@ -226,7 +226,7 @@ export function averageSharpnessEstimator(options: AverageSharpnessPluginOptions
     name: 'averageSharpness',
     async estimate(input: FlatnessInput) {
       await registerGradients();
-      return averageSharpnessOf(input, { sigma: o.sigma, samples: o.samples, relative: o.relative, antithetic: o.antithetic, filter: o.params });
+      return estimateAverageSharpness(input, { sigma: o.sigma, samples: o.samples, relative: o.relative, antithetic: o.antithetic, filter: o.params });
     },
   });
 }
