@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import { type Backend, type BackendInfo, CoreTokens, BackendInitError, type Plugin, type Token } from '@flatsparse/plugin-api';
 import { BackendRegistry, type SkippedBackend } from './backend-registry.js';
-import { TokenDuplicateError, PluginHost, validatePlugins, type TokenStore } from '@flatsparse/plugin-api/host';
+import { TokenDuplicateError, PluginHost, isPreparedPlugins, preparePlugins, type PreparedPlugins, type TokenStore } from '@flatsparse/plugin-api/host';
 import { registerGradients } from './gradients.js';
 
 /** What a run is composed from. */
@@ -10,8 +10,8 @@ export interface RunOptions {
   readonly backends: readonly Backend[];
   /** 'auto' (default) or a backend name. */
   readonly backend?: string;
-  /** Plugin objects (validated before anything else happens). */
-  readonly plugins?: readonly Plugin[];
+  /** Plugin objects (checked before anything else happens), or what `preparePlugins` returned (not checked again). */
+  readonly plugins?: readonly Plugin[] | PreparedPlugins;
   /** Where each plugin came from (package name or path), used in error messages. */
   readonly pluginSources?: readonly string[];
   /** Seed of the run (default 0). */
@@ -39,7 +39,7 @@ export interface Run {
  * plugins see the container only through a TokenStore.
  */
 export async function createRun(options: RunOptions): Promise<Run> {
-  const plugins = validatePlugins(options.plugins ?? [], options.pluginSources);
+  const plugins = isPreparedPlugins(options.plugins) ? options.plugins : preparePlugins((options.plugins as readonly Plugin[] | undefined) ?? [], options.pluginSources);
   const registry = new BackendRegistry(options.backends);
   const selection = await registry.select(options.backend ?? 'auto');
   let info: BackendInfo;

@@ -27,7 +27,7 @@ export {
   BackendUnavailableError,
   describeValue,
 } from './errors.js';
-export { PluginHost, type LossTermsResult, type OwnedLossTerm } from './plugin-host.js';
+export { PluginHost, isPreparedPlugins, preparePlugins, type LossTermsResult, type OwnedLossTerm, type PreparedPlugins } from './plugin-host.js';
 export { sortPlugins } from './plugin-order.js';
 export { validatePlugin, validatePlugins } from './plugin-validation.js';
 export { createMapTokenStore, type TokenStore } from './token-store.js';

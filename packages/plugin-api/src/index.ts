@@ -39,7 +39,7 @@ export type { Availability, Backend, BackendCapabilities, BackendInfo } from './
 export { countTensors, withLeakCheck } from './tensor-leaks.js';
 export { CoreTokens } from './core-tokens.js';
 export { Rng } from './random.js';
-export { parseOptions, type OptionsOwner } from './parse-options.js';
+export { isRegExpSource, parseOptions, type OptionsOwner } from './parse-options.js';
 export { FusedKernel, hasFusedKernel, runFused, type FusedKernelName } from './kernels/fused-kernels.js';
 export { outsideIndicator } from './kernels/interval-indicator.js';
 export { intervalCounts, maskedRowSumSquares, rowSumSquares, sharedOutsideIndicator, type IntervalCounts } from './kernels/metric-ops.js';

@@ -72,3 +72,13 @@ function summarise(value: unknown): unknown {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name} of ${(value as unknown as { length: number }).length} values`;
   return value;
 }
+
+/** True when `source` compiles as a JavaScript regular expression (for options that name parameters by pattern). */
+export function isRegExpSource(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { PluginAsyncHookError, PluginError, RunDisposedError, TokenDuplicateError, TokenMissingError } from './errors.js';
 import type { EventName } from './events.js';
 import type { Plugin, PluginHooks } from './plugin.js';
-import { PluginHost } from './plugin-host.js';
+import { PluginHost, isPreparedPlugins, preparePlugins } from './plugin-host.js';
+import { PLUGIN_API_VERSION } from './version.js';
 import { createToken } from './token.js';
 
 const base = { version: '1.0.0', apiVersion: '^0.1.0' } as const;
@@ -120,5 +121,27 @@ describe('PluginHost disposal', () => {
     ]);
     await expect(host.dispose()).rejects.toMatchObject({ plugin: 'b', event: 'dispose' });
     expect(log).toEqual(['a']);
+  });
+});
+
+describe('preparePlugins: plugins checked, ordered and collected once per run', () => {
+  const valid = { version: '1.0.0', apiVersion: `^${PLUGIN_API_VERSION}` } as const;
+  const method = (name: string): Plugin => ({ name, ...valid, contributes: { updateMethods: [{ name: `${name}-update`, gradients: (input) => input.observedGradient() }] } });
+
+  it('gives the host its plugins in run order and its contributions, used as they are', async () => {
+    const prepared = preparePlugins([recorder('b', [], { order: { after: ['a'] }, apiVersion: valid.apiVersion }), recorder('a', [], { apiVersion: valid.apiVersion })], ['plugins.0', 'plugins.1']);
+    expect(prepared.plugins.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(isPreparedPlugins(prepared)).toBe(true);
+    expect(isPreparedPlugins({ plugins: prepared.plugins, contributions: prepared.contributions })).toBe(false);
+    const host = await PluginHost.create(prepared);
+    expect(host.plugins).toBe(prepared.plugins);
+    expect(host.contributions).toBe(prepared.contributions);
+  });
+
+  it('fails on the contract, the API range, a name clash and two update methods before any host exists', () => {
+    expect(() => preparePlugins([{ name: 'x', ...valid, hooks: { nope: () => undefined } }], ['plugins.0'])).toThrow(/E_PLUGIN_INVALID|nope/);
+    expect(() => preparePlugins([{ name: 'old', version: '1.0.0', apiVersion: '^0.1.0' }], ['plugins.0'])).toThrow(expect.objectContaining({ code: 'E_PLUGIN_API_MISMATCH' }));
+    expect(() => preparePlugins([{ name: 'x', ...valid }, { name: 'x', ...valid }], ['plugins.0', 'plugins.1'])).toThrow(expect.objectContaining({ code: 'E_PLUGIN_NAME_CLASH', message: expect.stringMatching(/plugins\.0.*plugins\.1/) }));
+    expect(() => preparePlugins([method('one'), method('two')])).toThrow(expect.objectContaining({ code: 'E_UPDATE_METHOD_CONFLICT', message: expect.stringMatching(/'one-update'.*'two-update'/) }));
   });
 });

@@ -7,6 +7,7 @@ import { HookGuard, describePayloadTensor, payloadTensors } from './faults/hook-
 import type { ModelView } from './model.js';
 import type { Hook, HookHandler, HookOrder, Plugin, PluginContext } from './plugin.js';
 import { sortPlugins } from './plugin-order.js';
+import { validatePlugins } from './plugin-validation.js';
 import type { LossTermInput } from './regularizer.js';
 import type { Schedule } from './schedule.js';
 import { createMapTokenStore, type TokenStore } from './token-store.js';
@@ -53,11 +54,9 @@ export class PluginHost {
   private seq = 0;
   private disposed = false;
 
-  private constructor(plugins: readonly Plugin[], private readonly store: TokenStore) {
-    this.plugins = sortPlugins(plugins);
-    this.contributions = collectContributions(this.plugins);
-    const methods = this.contributions.updateMethods.all();
-    if (methods.length > 1) throw new UpdateMethodConflictError(methods.map((m) => ({ name: m.value.name, plugin: m.plugin })));
+  private constructor(prepared: PreparedPlugins, private readonly store: TokenStore) {
+    this.plugins = prepared.plugins;
+    this.contributions = prepared.contributions;
     const allowed = (key: 'writeParams' | 'keepTensors') => new Set(this.plugins.filter((p) => p.permissions?.[key] === true).map((p) => p.name));
     const writers = allowed('writeParams');
     const keepers = allowed('keepTensors');
@@ -68,9 +67,13 @@ export class PluginHost {
     });
   }
 
-  /** Builds a host for already-validated plugins and runs every plugin's `setup` in order. */
-  static async create(plugins: readonly Plugin[], store: TokenStore = createMapTokenStore()): Promise<PluginHost> {
-    const host = new PluginHost(plugins, store);
+  /**
+   * Builds a host and runs every plugin's `setup` in order. Pass what `preparePlugins` returned (the
+   * plugins are then not checked, ordered or collected again), or plugin objects that are already
+   * valid (they are ordered and collected here; tests and the conformance kit do this).
+   */
+  static async create(plugins: readonly Plugin[] | PreparedPlugins, store: TokenStore = createMapTokenStore()): Promise<PluginHost> {
+    const host = new PluginHost(isPreparedPlugins(plugins) ? plugins : prepare(plugins as readonly Plugin[]), store);
     host.plugins.forEach((plugin, rank) => {
       for (const [event, hook] of Object.entries(plugin.hooks ?? {})) host.addListener(plugin.name, rank, event as EventName, hook as Hook<EventName>);
       for (const reg of plugin.contributes?.regularizers ?? []) {
@@ -249,6 +252,42 @@ export class PluginHost {
   private assertLive(action: string): void {
     if (this.disposed) throw new RunDisposedError(action);
   }
+}
+
+/** Plugins validated, put in run order and with their contributions collected: once per run (see preparePlugins). */
+export interface PreparedPlugins {
+  /** The plugins in run order. */
+  readonly plugins: readonly Plugin[];
+  /** What they contribute, by name. */
+  readonly contributions: Contributions;
+}
+
+const preparedSets = new WeakSet<PreparedPlugins>();
+
+function prepare(plugins: readonly Plugin[]): PreparedPlugins {
+  const sorted = sortPlugins(plugins);
+  const contributions = collectContributions(sorted);
+  const methods = contributions.updateMethods.all();
+  if (methods.length > 1) throw new UpdateMethodConflictError(methods.map((m) => ({ name: m.value.name, plugin: m.plugin })));
+  const out: PreparedPlugins = Object.freeze({ plugins: sorted, contributions });
+  preparedSets.add(out);
+  return out;
+}
+
+/**
+ * Checks plugin objects once for a run: each against the Plugin contract and its API range
+ * (E_PLUGIN_INVALID, E_PLUGIN_API_MISMATCH), names unique (E_PLUGIN_NAME_CLASH, naming both sources),
+ * order constraints satisfiable, contributions unique by name, at most one update method
+ * (E_UPDATE_METHOD_CONFLICT). The result is what `createRun` and `PluginHost.create` take without
+ * checking again; `sources` names where each plugin came from (config key, package).
+ */
+export function preparePlugins(values: readonly unknown[], sources: readonly string[] = []): PreparedPlugins {
+  return prepare(validatePlugins(values, sources));
+}
+
+/** True for a value `preparePlugins` returned (not for a look-alike object). */
+export function isPreparedPlugins(value: unknown): value is PreparedPlugins {
+  return typeof value === 'object' && value !== null && preparedSets.has(value as PreparedPlugins);
 }
 
 function stepOf(payload: unknown): number | undefined {

@@ -1,5 +1,5 @@
 import { datasetConfigSchema } from '@flatsparse/data';
-import { augmentSchema } from '@flatsparse/core';
+import { trainSettingsSchema } from '@flatsparse/core';
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
@@ -51,39 +51,8 @@ const modelSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('gpt') }).catchall(z.unknown()),
 ]);
 
-const optimizerSchema = z
-  .object({
-    beta1: z.number().optional(),
-    beta2: z.number().optional(),
-    epsilon: z.number().optional(),
-    weightDecay: z.number().optional(),
-    noDecay: z.union([z.string(), z.null()]).optional(),
-    decay: z.enum(['default', 'all']).optional(),
-    groups: z.array(z.object({ match: z.union([z.string(), z.array(z.string())]), lrMultiplier: z.number().optional(), weightDecay: z.number().optional() }).strict()).optional(),
-  })
-  .strict();
-
-const trainSchema = z
-  .object({
-    steps: positiveInt,
-    batchSize: positiveInt.default(32),
-    lr: z
-      .union([z.number().nonnegative(), z.object({ kind: z.string() }).catchall(z.unknown()).describe("a schedule { kind: 'constant' | 'linearWarmup' | 'cosine' | 'inverseSqrt', lr, warmupSteps, ... }")])
-      .default(1e-3),
-    optimizer: optimizerSchema.default({}),
-    clipNorm: z.number().positive().optional(),
-    labelSmoothing: z.number().min(0).lt(1).default(0),
-    augment: augmentSchema.optional(),
-    evalEvery: positiveInt.optional(),
-    evalBatches: z.number().int().nonnegative().optional(),
-    evalBatchSize: positiveInt.optional(),
-    logEvery: positiveInt.default(10),
-    checkpointEvery: positiveInt.optional(),
-    keepCheckpoints: positiveInt.optional(),
-    /** 'disable': a metric plugin that throws or returns NaN/Inf is dropped with a warning and training continues; 'stop' (default): the run stops. */
-    faults: z.object({ metrics: z.enum(['stop', 'disable']).default('stop') }).strict().optional(),
-  })
-  .strict();
+/** The `train:` section: the engine's own schema of the trainer's data settings (one schema; see trainSettingsShape). */
+const trainSchema = trainSettingsSchema;
 
 /** Metrics measured when a config names none. */
 export const DEFAULT_METRICS = ['activation-sparsity', 'derivative-sparsity', 'dead-neurons', 'augmented-flatness'] as const;

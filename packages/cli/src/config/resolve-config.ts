@@ -1,8 +1,6 @@
 import {
   loadPlugin,
-  lrSchedule,
   type EstimatorSchedule,
-  type LrScheduleOptions,
   type ModelSpec,
   type PipelineSpec,
   type TrainSettings,
@@ -95,7 +93,6 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
   });
 
   const { kind, ...modelConfig } = config.model;
-  const train = trainSettings(config.train);
   return {
     name: config.name,
     seed: config.seed,
@@ -109,7 +106,8 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
     metrics,
     estimators,
     flatness: config.flatness,
-    train,
+    // The train section was checked against the engine's own schema (trainSettingsSchema): passed as it is.
+    train: config.train as TrainSettings,
     runDir: options.runDir,
     resumeFrom: options.resumeFrom,
     initWeights: config.init?.weights,
@@ -151,30 +149,4 @@ function absolutePluginPath(ref: PluginRef, from: string): PluginRef {
   const { name } = parts(ref);
   if (!/^\.\.?([\\/]|$)/.test(name)) return ref;
   return typeof ref === 'string' ? resolve(from, name) : { ...ref, name: resolve(from, name) };
-}
-
-function trainSettings(train: PipelineConfig['train']): TrainSettings {
-  const { optimizer, lr, ...rest } = train;
-  if (typeof lr !== 'number') withPath('train.lr', () => lrSchedule(lr as LrScheduleOptions, train.steps), 'lr');
-  return {
-    ...rest,
-    lr: lr as TrainSettings['lr'],
-    optimizer: {
-      ...optimizer,
-      noDecay: optimizer.noDecay === undefined ? undefined : optimizer.noDecay === null ? null : new RegExp(optimizer.noDecay),
-      groups: optimizer.groups?.map((g) => ({ ...g, match: typeof g.match === 'string' ? new RegExp(g.match) : g.match })),
-    },
-  };
-}
-
-/** Runs `fn`; a ConfigError it throws at `replacePrefix` is re-thrown with that prefix replaced by `path`. */
-function withPath<T>(path: string, fn: () => T, replacePrefix: string): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ConfigError && (err.path === replacePrefix || err.path.startsWith(`${replacePrefix}.`))) {
-      throw err.at(`${path}${err.path.slice(replacePrefix.length)}`);
-    }
-    throw err;
-  }
 }

@@ -1,6 +1,6 @@
 import { type Dataset, ConfigError } from '@flatsparse/plugin-api';
 import type { RunWarning } from '../faults/fault-records.js';
-import { lrSchedule, type LrScheduleOptions } from '../train/lr-schedule.js';
+import { scheduleOf } from '../train/lr-schedule.js';
 import type { TrainSettings } from './run-pipeline.js';
 
 /** AdamW's default weight decay (AdamWOptions.weightDecay). */
@@ -9,7 +9,7 @@ const DEFAULT_WEIGHT_DECAY = 0.01;
 /** The largest learning rate the schedule reaches within the run's steps. */
 export function peakLearningRate(lr: TrainSettings['lr'], steps: number): number {
   if (typeof lr === 'number') return lr;
-  const schedule = typeof lr === 'function' ? lr : lrSchedule(lr as LrScheduleOptions, steps);
+  const schedule = scheduleOf(lr, steps);
   let peak = 0;
   for (let step = 0; step < steps; step++) peak = Math.max(peak, schedule(step));
   return peak;

@@ -1,6 +1,6 @@
 import type { Backend, Dataset, Plugin } from '@flatsparse/plugin-api';
 import { createRun, type Run } from '../composition-root.js';
-import { collectContributions, validatePlugins } from '@flatsparse/plugin-api/host';
+import { preparePlugins } from '@flatsparse/plugin-api/host';
 import type { GptModel, VitModel } from '../models/index.js';
 import type { NamedMetric } from '../train/index.js';
 import { buildModel, resolveModel, type ModelSpec, type ResolvedModel } from './build-model.js';
@@ -39,13 +39,15 @@ export interface ComposedPipeline {
  * and building the model. 'modelBuilt' is not emitted here: the trainer (or the caller) does.
  */
 export async function composePipeline(parts: PipelineParts): Promise<ComposedPipeline> {
-  const contributions = collectContributions(validatePlugins(parts.plugins, parts.pluginSources));
+  // Checked, ordered and collected once; createRun and the host take the result as it is.
+  const plugins = preparePlugins(parts.plugins, parts.pluginSources);
+  const { contributions } = plugins;
   contributions.activations.get(parts.activation);
   for (const name of parts.metrics ?? []) contributions.metrics.get(name);
   const dataset = typeof parts.dataset === 'function' ? await parts.dataset() : parts.dataset;
   const resolved = resolveModel(parts.model, dataset);
   const seed = parts.seed ?? 0;
-  const run = await createRun({ backends: parts.backends, backend: parts.backend, plugins: parts.plugins, pluginSources: parts.pluginSources, seed });
+  const run = await createRun({ backends: parts.backends, backend: parts.backend, plugins, seed });
   try {
     const { host } = run;
     const activation = host.contributions.activations.get(parts.activation).value;

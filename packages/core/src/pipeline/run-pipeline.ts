@@ -8,6 +8,7 @@ import { RunDirectory } from '../report/run-directory.js';
 import { checkCheckpointFits } from '../train/checkpoint-files.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
 import { checkTrainSettings, trainSettingWarnings } from './check-train-settings.js';
+import { scheduleOf } from '../train/lr-schedule.js';
 import { composePipeline, type PipelineParts } from './compose-pipeline.js';
 import { compareIdentity, runIdentity, type IdentityChange } from './run-identity.js';
 
@@ -83,7 +84,9 @@ export interface PipelineResult {
  * and a report showing it; checkpoints written before stay, to resume from. Warnings go to
  * `warnings.json` and `onWarning`. The model and the run are disposed whatever happens.
  */
-export async function runPipeline(spec: PipelineSpec): Promise<PipelineResult> {
+export async function runPipeline(input: PipelineSpec): Promise<PipelineResult> {
+  // The schedule is built once, here (options checked at 'train.lr'); the trainer gets the function.
+  const spec: PipelineSpec = { ...input, train: { ...input.train, lr: withTrainPath(() => scheduleOf(input.train.lr, input.train.steps)) } };
   checkTrainSettings(spec.train);
   const plan = spec.runDir === undefined ? undefined : await planRunDirectory({ runDir: spec.runDir, resumeFrom: spec.resumeFrom, overwrite: spec.overwrite });
   if (plan?.mode === 'resume' && plan.step > spec.train.steps) {
@@ -214,4 +217,14 @@ function facts(spec: PipelineSpec, dataset: Dataset, backend: BackendInfo, seed:
     metrics: (spec.metrics ?? []).join(', '),
     ...(spec.estimators?.length ? { estimators: spec.estimators.map((e) => e.name).join(', ') } : {}),
   };
+}
+
+/** Runs `fn`; a ConfigError it throws at 'lr...' is re-thrown at 'train.lr...' (the key a config names). */
+function withTrainPath<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConfigError && (err.path === 'lr' || err.path.startsWith('lr.'))) throw err.at(`train.${err.path}`);
+    throw err;
+  }
 }

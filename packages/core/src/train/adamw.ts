@@ -1,30 +1,50 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { CheckpointError } from '../errors.js';
-import { FusedKernel, hasFusedKernel, runFused, type ParamOptions, parseOptions } from '@flatsparse/plugin-api';
+import { FusedKernel, hasFusedKernel, runFused, type ParamOptions, isRegExpSource, parseOptions } from '@flatsparse/plugin-api';
 import type { StoredTensor } from '../io/safetensors.js';
 import { MomentGroups, type MomentEntry } from './moment-groups.js';
 import { DEFAULT_NO_DECAY, resolveGroup, type DecayRule, type ParamGroup, type ResolvedGroup } from './param-groups.js';
 
+/** A name pattern: a RegExp, or its source as written in a config file. */
+const pattern = z.union([z.instanceof(RegExp), z.string().refine(isRegExpSource, { message: 'is not a valid regular expression' })]);
+
 const groupSchema = z
   .object({
-    match: z.union([z.instanceof(RegExp), z.array(z.string())]),
+    match: z.union([pattern, z.array(z.string())]),
     lrMultiplier: z.number().nonnegative().finite().optional(),
     weightDecay: z.number().nonnegative().finite().optional(),
   })
   .strict();
 
-const adamwSchema = z
+/**
+ * The one schema of AdamW's options, as code passes them and as a config file's `train.optimizer`
+ * (the CLI's config schema is built from it): no defaults here, so a stored config keeps what was
+ * written; AdamW fills the defaults and compiles pattern sources.
+ */
+export const adamwOptionsSchema = z
   .object({
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.999),
-    epsilon: z.number().positive().finite().default(1e-8),
-    weightDecay: z.number().nonnegative().finite().default(0.01),
-    groups: z.array(groupSchema).default([]),
-    noDecay: z.union([z.instanceof(RegExp), z.null()]).default(DEFAULT_NO_DECAY),
-    decay: z.enum(['default', 'all']).default('default'),
+    beta1: z.number().min(0).lt(1).optional(),
+    beta2: z.number().min(0).lt(1).optional(),
+    epsilon: z.number().positive().finite().optional(),
+    weightDecay: z.number().nonnegative().finite().optional(),
+    groups: z.array(groupSchema).optional(),
+    noDecay: z.union([pattern, z.null()]).optional(),
+    decay: z.enum(['default', 'all']).optional(),
   })
   .strict();
+
+interface ResolvedAdamWOptions {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly groups: readonly ParamGroup[];
+  readonly noDecay: RegExp | null;
+  readonly decay: DecayRule;
+}
+
+const compile = (p: RegExp | string): RegExp => (typeof p === 'string' ? new RegExp(p) : p);
 
 /** Options of AdamW (defaults as in PyTorch: beta1 0.9, beta2 0.999, epsilon 1e-8, weight decay 0.01). */
 export interface AdamWOptions {
@@ -34,9 +54,9 @@ export interface AdamWOptions {
   /** Decoupled weight decay of parameters no group or default rule exempts. */
   readonly weightDecay?: number;
   /** Per-parameter options by name; the first matching group wins. */
-  readonly groups?: readonly ParamGroup[];
-  /** Names without weight decay unless a group says otherwise (with decay 'default'); null: none by name. */
-  readonly noDecay?: RegExp | null;
+  readonly groups?: readonly (Omit<ParamGroup, 'match'> & { readonly match: RegExp | string | readonly string[] })[];
+  /** Names without weight decay unless a group says otherwise (with decay 'default'): a RegExp or its source; null: none by name. */
+  readonly noDecay?: RegExp | string | null;
   /** 'default' (rank <= 1 and `noDecay` names exempt) or 'all' (every parameter decayed, the authors' ViT recipe); see DecayRule. */
   readonly decay?: DecayRule;
 }
@@ -57,12 +77,21 @@ export interface AdamWUpdateOptions {
  * Its state (step, m, v) can be exported and restored exactly. Only trainable variables are updated.
  */
 export class AdamW {
-  private readonly options: z.output<typeof adamwSchema>;
+  private readonly options: ResolvedAdamWOptions;
   private readonly moments = new MomentGroups();
   private count = 0;
 
   constructor(options: AdamWOptions = {}) {
-    this.options = parseOptions(adamwSchema, options, { path: 'optimizer', fix: 'see AdamWOptions.' });
+    const o = parseOptions(adamwOptionsSchema, options, { path: 'optimizer', fix: 'see AdamWOptions.' });
+    this.options = {
+      beta1: o.beta1 ?? 0.9,
+      beta2: o.beta2 ?? 0.999,
+      epsilon: o.epsilon ?? 1e-8,
+      weightDecay: o.weightDecay ?? 0.01,
+      groups: (o.groups ?? []).map((g) => ({ ...g, match: Array.isArray(g.match) ? g.match : compile(g.match as RegExp | string) })),
+      noDecay: o.noDecay === undefined ? DEFAULT_NO_DECAY : o.noDecay === null ? null : compile(o.noDecay),
+      decay: o.decay ?? 'default',
+    };
   }
 
   /** Number of updates applied so far (the t of the bias correction). */

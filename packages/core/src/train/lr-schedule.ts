@@ -4,7 +4,8 @@ import { ConfigError, type Schedule, parseOptions } from '@flatsparse/plugin-api
 const lr = z.number().positive().finite();
 const steps = z.number().int().nonnegative();
 
-const scheduleSchema = z.discriminatedUnion('kind', [
+/** The one schema of learning-rate schedule options (code, and a config file's `train.lr`). */
+export const lrScheduleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant'), lr }).strict(),
   z.object({ kind: z.literal('linearWarmup'), lr, warmupSteps: steps }).strict(),
   z
@@ -36,11 +37,11 @@ const scheduleSchema = z.discriminatedUnion('kind', [
  * - inverseSqrt (T5): lr * min(w(step), sqrt(warmupSteps / (step + 1))), where w is the linear warm-up
  *   or 1 (warmupShape 'constant', as in T5: constant for warmupSteps, then 1/sqrt decay).
  */
-export type LrScheduleOptions = z.input<typeof scheduleSchema>;
+export type LrScheduleOptions = z.input<typeof lrScheduleSchema>;
 
 /** Builds a learning-rate schedule (step -> lr) from validated options; `defaultTotalSteps` fills cosine's totalSteps. */
 export function lrSchedule(options: LrScheduleOptions, defaultTotalSteps?: number): Schedule {
-  const o = parseOptions(scheduleSchema, options, { path: 'lr', fix: 'see LrScheduleOptions for the schedule kinds and their options.' });
+  const o = parseOptions(lrScheduleSchema, options, { path: 'lr', fix: 'see LrScheduleOptions for the schedule kinds and their options.' });
   switch (o.kind) {
     case 'constant':
       return () => o.lr;
@@ -73,4 +74,14 @@ export function lrSchedule(options: LrScheduleOptions, defaultTotalSteps?: numbe
 /** Linear warm-up factor min(1, (step + 1) / warmupSteps); 1 without warm-up. */
 function warmup(step: number, warmupSteps: number): number {
   return warmupSteps > 0 ? Math.min(1, (step + 1) / warmupSteps) : 1;
+}
+
+/**
+ * The schedule a trainer follows: a constant, a schedule function as it is, or schedule options built
+ * once (`lrSchedule`, cosine's totalSteps defaulting to the run's steps).
+ */
+export function scheduleOf(lr: number | Schedule | LrScheduleOptions, steps: number): Schedule {
+  if (typeof lr === 'number') return () => lr;
+  if (typeof lr === 'function') return lr;
+  return lrSchedule(lr, steps);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { augmentSchema, type AugmentOptions } from './augment.js';
+import type { AugmentOptions } from './augment.js';
+import { checkLrSettings, trainSettingsShape } from './train-settings.js';
 import { type Dataset, type TrainableModel, type Schedule, parseOptions } from '@flatsparse/plugin-api';
 import type { RunWarning } from '../faults/fault-records.js';
 import type { FaultPolicy } from '../faults/metric-faults.js';
@@ -75,31 +76,23 @@ const optionsSchema = z
     dataset: z.custom<Dataset>(isObject(['train', 'heldOut', 'classes']), { message: 'must be a Dataset (train, heldOut, classes)' }),
     host: z.custom<PluginHost>(isObject(['emit', 'emitSync', 'computeLossTerms', 'project']), { message: 'must be a PluginHost' }),
     metrics: z.array(z.object({ name: z.string().min(1), metric: z.custom<NamedMetric['metric']>(isObject(['compute'])) })).default([]),
-    steps: positiveInt,
-    batchSize: positiveInt,
-    lr: z.union([z.number().nonnegative().finite(), z.custom<Schedule>((v) => typeof v === 'function'), z.object({ kind: z.string() }).loose()]),
+    ...trainSettingsShape,
+    lr: z.union([z.custom<Schedule>((v) => typeof v === 'function', { message: 'must be a schedule function' }), trainSettingsShape.lr.unwrap()]),
+    // AdamW validates its own options (one schema, adamwOptionsSchema); a config's are checked before.
     optimizer: z.custom<AdamWOptions>((v) => typeof v === 'object' && v !== null).optional(),
-    clipNorm: z.number().positive().finite().optional(),
-    labelSmoothing: z.number().min(0).lt(1).default(0),
-    augment: augmentSchema.optional(),
-    evalEvery: positiveInt.optional(),
-    evalBatches: z.number().int().nonnegative().optional(),
-    evalBatchSize: positiveInt.optional(),
-    logEvery: positiveInt.default(10),
-    checkpointEvery: positiveInt.optional(),
     runDir: z.string().min(1).optional(),
-    keepCheckpoints: positiveInt.optional(),
     resumeFrom: z.string().min(1).optional(),
     seed: z.number().int().default(0),
     sink: z.custom<RecordSink>(isObject(['write'])).optional(),
     signal: z.custom<AbortSignal>(isObject(['aborted'])).optional(),
-    faults: z.object({ metrics: z.enum(['stop', 'disable']).default('stop') }).strict().default({ metrics: 'stop' }),
+    faults: trainSettingsShape.faults.unwrap().default({ metrics: 'stop' }),
     onWarning: z.custom<(warning: RunWarning) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
     estimators: z.custom<EstimatorRunner>(isObject(['due', 'run']), { message: 'must be an EstimatorRunner' }).optional(),
     onFlatness: z.custom<(records: readonly FlatnessRecord[]) => void>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
   })
   .strict()
   .superRefine((o, ctx) => {
+    checkLrSettings(o, ctx);
     if (o.checkpointEvery !== undefined && o.runDir === undefined) ctx.addIssue({ code: 'custom', path: ['runDir'], message: 'is required when checkpointEvery is set', input: o.runDir });
     const names = o.metrics.map((m) => m.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

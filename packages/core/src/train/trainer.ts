@@ -10,7 +10,7 @@ import { shiftImages } from './augment.js';
 import { CHECKPOINT_FORMAT, pruneCheckpoints, readCheckpoint, restoreParams, writeCheckpoint, type CheckpointState } from './checkpoint.js';
 import { registerGradients } from '../gradients.js';
 import { evaluate } from './evaluate.js';
-import { lrSchedule } from './lr-schedule.js';
+import { scheduleOf, type LrScheduleOptions } from './lr-schedule.js';
 import { reduceOf, summariseFigure, type FigureSummary } from './metric-figures.js';
 import { NonFiniteGuard, type NonFiniteStep } from './non-finite-guard.js';
 import { loadPluginStates, savePluginStates } from './plugin-states.js';
@@ -75,7 +75,7 @@ export class Trainer {
   constructor(options: TrainerOptions) {
     this.o = parseTrainerOptions(options);
     const lr = this.o.lr;
-    this.schedule = typeof lr === 'number' ? () => lr : typeof lr === 'function' ? lr : lrSchedule(lr as never, this.o.steps);
+    this.schedule = scheduleOf(lr as number | Schedule | LrScheduleOptions, this.o.steps);
     this.optimizer = new AdamW(this.o.optimizer);
     this.rng = new Rng(this.o.seed);
     this.sampler = new BatchSampler(this.o.dataset.train, this.rng.fork(), true, `${this.o.dataset.name}/train`);

@@ -11,7 +11,7 @@ import {
   type CurvatureFigures,
   type CurvatureOperator,
 } from '@flatsparse/core';
-import { parseOptions, type EstimateCurve, type FlatnessEstimator, type FlatnessInput, type Plugin } from '@flatsparse/plugin-api';
+import { isRegExpSource, parseOptions, type EstimateCurve, type FlatnessEstimator, type FlatnessInput, type Plugin } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { builtinPlugin } from '../plugin-meta.js';
 
@@ -25,14 +25,7 @@ export interface HessianOptions {
   readonly relativeStep?: number;
 }
 
-const regexSource = z.string().min(1).refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be a valid regular expression');
+const regexSource = z.string().min(1).refine(isRegExpSource, 'must be a valid regular expression');
 
 const hessianShape = {
   params: regexSource.optional(),

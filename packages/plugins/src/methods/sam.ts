@@ -1,4 +1,4 @@
-import { parseOptions, type Plugin, type UpdateInput, type UpdateMethod } from '@flatsparse/plugin-api';
+import { isRegExpSource, parseOptions, type Plugin, type UpdateInput, type UpdateMethod } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { BUILTIN_API_RANGE, BUILTIN_PLUGIN_VERSION } from '../plugin-meta.js';
@@ -28,14 +28,6 @@ export interface SamPerturbationOptions {
 }
 
 const PLUGIN = 'sam';
-const isRegExpSource = (source: string): boolean => {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const schema = z.strictObject({
   rho: z.number().positive().finite().default(0.05),
   adaptive: z.boolean().default(false),
