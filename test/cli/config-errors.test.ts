@@ -48,6 +48,12 @@ describe('bad configs fail before training with an error naming the key', () => 
     expect(text).toMatch(/Fix:/);
   });
 
+  it("accepts the empty 'regularizers' section every 0.2 config.json holds, so those runs still evaluate and resume", async () => {
+    const { code, text } = await runWith({ ...good, regularizers: [] });
+    expect(text).not.toMatch(/E_CONFIG_INVALID/);
+    expect(code).toBe(0);
+  });
+
   it('reports YAML syntax errors and missing files', async () => {
     expect((await runWith('name: [unclosed', '.yaml')).text).toMatch(/not valid YAML/);
     const io = recordingIo();

@@ -7,7 +7,9 @@ import { pipelineConfigSchema, type PipelineConfig } from './config-schema.js';
 /** Validates a config object; errors point at the offending key (for example 'train.steps'). */
 export function parseConfig(value: unknown): PipelineConfig {
   if (value !== null && typeof value === 'object' && 'regularizers' in value) {
-    const listed = (value as { regularizers?: unknown }).regularizers;
+    const { regularizers: listed, ...rest } = value as { regularizers?: unknown };
+    // An empty section is what 0.2 wrote into every config.json: dropped, so its runs still evaluate and resume.
+    if (Array.isArray(listed) && listed.length === 0) return parseConfig(rest);
     const names = Array.isArray(listed) ? listed.map((r) => (typeof r === 'string' ? r : (r as { name?: unknown } | null)?.name)).filter((n): n is string => typeof n === 'string') : [];
     throw new ConfigError('regularizers', "the 'regularizers' section was removed in flatsparse 0.3: a regularizer is a plugin like any other.", {
       received: listed,
