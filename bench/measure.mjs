@@ -26,6 +26,12 @@ export function syntheticImages(core, config, size, seed) {
   return { name: 'bench-random-images', kind: 'image', classes: config.classes, train: split(), heldOut: split(), source: `uniform noise, seed ${seed}` };
 }
 
+/** The bench's trainer settings (those of the PyTorch peer): AdamW 1e-3, decay 0.05, clipping to 1, label smoothing 0.11. */
+function benchTrainerOptions(core, { model, config, batch, host, metrics, seed }) {
+  const dataset = syntheticImages(core, config, batch * 4, seed);
+  return { model, dataset, host, metrics, batchSize: batch, lr: 1e-3, optimizer: { weightDecay: 0.05 }, clipNorm: 1, labelSmoothing: 0.11, evalBatches: 1, seed };
+}
+
 /**
  * Trains a fresh ViT for warmup + steps steps and returns the wall time (ms) of each step after the
  * warm-up, taken between consecutive train records (logEvery 1), the process CPU time of the same
@@ -43,19 +49,9 @@ export async function timeTrainSteps({ core, plugins }, { config, batch, withMet
   let lastRecord;
   try {
     const trainer = new core.Trainer({
-      model,
-      dataset: syntheticImages(core, config, batch * 4, seed),
-      host,
-      metrics,
+      ...benchTrainerOptions(core, { model, config, batch, host, metrics, seed }),
       steps: warmup + steps,
-      batchSize: batch,
-      lr: 1e-3,
-      optimizer: { weightDecay: 0.05 },
-      clipNorm: 1,
-      labelSmoothing: 0.11,
       logEvery: 1,
-      evalBatches: 1,
-      seed,
       sink: {
         write: (record) => {
           if (record.split !== 'train') return;
@@ -76,6 +72,41 @@ export async function timeTrainSteps({ core, plugins }, { config, batch, withMet
     await host.dispose();
   }
   return { times, cpuTimes, lastRecord };
+}
+
+/**
+ * The metric overhead measured within one run: a trainer with every metric and logEvery 2, so steps
+ * with the metrics (computed and read back with the loss) and steps without them alternate under the
+ * same conditions. A step's time runs from its 'beforeForward' to the next one's, so it includes its
+ * logging. Returns the wall times (ms) of the steps with and without metrics after the warm-up.
+ */
+export async function timeAlternatingMetricSteps({ core, plugins }, { config, batch, warmup, steps, seed = 0 }) {
+  const model = core.createVit(config, { activation: plugins.reluActivation, seed });
+  const starts = new Map();
+  const clock = { name: 'bench-step-clock', version: '1.0.0', apiVersion: `^${core.PLUGIN_API_VERSION}`, hooks: { beforeForward: ({ step }) => void starts.set(step, performance.now()) } };
+  const host = await core.PluginHost.create([...ALL_METRICS.map(([plugin]) => plugins.createBuiltinPlugin(plugin)), clock]);
+  const metrics = ALL_METRICS.map(([, name]) => ({ name, metric: host.contributions.metrics.get(name).value }));
+  const logged = new Set();
+  const total = warmup + 2 * steps + 1;
+  try {
+    const trainer = new core.Trainer({
+      ...benchTrainerOptions(core, { model, config, batch, host, metrics, seed }),
+      steps: total,
+      logEvery: 2,
+      sink: { write: (record) => void (record.split === 'train' && logged.add(record.step)) },
+    });
+    await trainer.run();
+  } finally {
+    model.dispose();
+    await host.dispose();
+  }
+  const withMetrics = [];
+  const without = [];
+  for (let step = warmup; step + 1 < total; step++) {
+    const ms = starts.get(step + 1) - starts.get(step);
+    (logged.has(step) ? withMetrics : without).push(ms);
+  }
+  return { withMetrics, without };
 }
 
 /** Median wall time (ms) of a [size x size] float32 matMul, result read back each time. */

@@ -145,6 +145,15 @@ describe.skipIf(!state.available)('plugin suite: the kit can fail', () => {
     expect(row.detail).toMatch(/derivative inside flat regions.*max \|sigma'\| 1\.00e-2/);
   });
 
+  it('rejects an activation that declares unitSlope but has another slope off its flat regions, and accepts ReLU with it', async () => {
+    const squared = reluLike({ apply: (x) => tf.square(tf.relu(x)), derivative: (x) => tf.mul(tf.relu(x), 2), reference: (x) => Math.max(x, 0) ** 2, unitSlope: true });
+    const row = check(await runPluginConformance(pluginWith({ contributes: { activations: [squared] } })), 'activation subject-act')!;
+    expect(row.passed).toBe(false);
+    expect(row.detail).toMatch(/unitSlope .*but [\d.e+-]+ at x = /);
+    const unit = check(await runPluginConformance(pluginWith({ contributes: { activations: [reluLike({ unitSlope: true })] } })), 'activation subject-act')!;
+    expect(unit.passed).toBe(true);
+  });
+
   it('rejects an activation whose apply disagrees with its reference', async () => {
     const row = check(await runPluginConformance(pluginWith({ contributes: { activations: [reluLike({ reference: (x) => Math.max(x, 0) * 1.01 })] } })), 'activation subject-act')!;
     expect(row).toMatchObject({ passed: false });

@@ -103,6 +103,8 @@ const relClose = (got: number, want: number, tol: number) => expect(Math.abs(got
 
 const ACTIVATIONS = [
   { label: 'relu', fn: reluActivation, slope: (p: number) => (p > 0 ? 1 : 0), flat: (p: number) => p <= 0 },
+  // The same ReLU without its unitSlope declaration: augmented flatness evaluates sigma' instead of using 1.
+  { label: 'relu, derivative evaluated', fn: { ...reluActivation, unitSlope: undefined } as ActivationFunction, slope: (p: number) => (p > 0 ? 1 : 0), flat: (p: number) => p <= 0 },
   { label: 'squaredRelu', fn: squaredReluActivation, slope: (p: number) => 2 * Math.max(p, 0), flat: (p: number) => p <= 0 },
   {
     label: 'sShapedSquaredRelu sx=0.4',

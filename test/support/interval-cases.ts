@@ -6,7 +6,7 @@
  * half-infinite, symmetric, empty and overlapping intervals, against a plain loop with float32 bounds
  * and against the core's comparison-based maskInIntervals.
  */
-import { Rng, interval, maskInIntervals, maskedRowSumSquares, type Interval } from '@flatsparse/plugin-api';
+import { Rng, interval, intervalCounts, maskInIntervals, maskedRowSumSquares, outsideRowSumSquares, type Interval } from '@flatsparse/plugin-api';
 import { activationSparsityOf, deadNeuronsOf, derivativeSparsityOf } from '@flatsparse/plugins';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +120,34 @@ export function describeIntervalCounts(label: string, available: boolean, [B, T,
       }
       x.dispose();
     });
+
+    it(`${name}: outsideRowSumSquares (u = 1), and the counts of x from the same pass`, async () => {
+      const x = tf.tensor3d(data, [B, T, n]);
+      const rng = new Rng(11);
+      const v = Float32Array.from(data, () => Math.fround(rng.normal()));
+      const before = tf.memory().numTensors;
+      const [sums, insideCount, everOutside] = tf.tidy(() => {
+        const s = outsideRowSumSquares(tf.tensor3d(v, [B, T, n]), x, intervals, tolerance);
+        // Asked after the masked pass: on a backend with the fused kernel these come from that pass.
+        const counts = intervalCounts(x, intervals, tolerance);
+        return [s, counts.inside, counts.everOutside];
+      });
+      const [got, gotInside, gotEver] = await Promise.all([sums.data(), insideCount.data(), everOutside.data()]);
+      for (let r = 0; r < B * T; r++) {
+        let want = 0;
+        for (let j = 0; j < n; j++) {
+          const k = r * n + j;
+          if (!intervals.some((iv) => inside(data[k]!, iv, tolerance))) want += v[k]! ** 2;
+        }
+        expect(Math.abs(got[r]! - want)).toBeLessThanOrEqual(1e-5 * Math.max(1, want));
+      }
+      const out = data.map((value) => !intervals.some((iv) => inside(value, iv, tolerance)));
+      expect(gotInside[0]).toBe(out.filter((o) => !o).length);
+      for (let j = 0; j < n; j++) expect(gotEver[j]).toBe(out.some((o, k) => o && k % n === j) ? 1 : 0);
+      tf.dispose([sums, insideCount, everOutside]);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+    });
   }
 
   it('a NaN entry gives a NaN fraction, NaN dead-neuron figure and NaN row sum', async () => {
@@ -130,6 +158,12 @@ export function describeIntervalCounts(label: string, available: boolean, [B, T,
     expect(Number.isNaN(dead[0]!)).toBe(true);
     expect(Number.isNaN(masked[0]!)).toBe(true);
     expect(Number.isNaN(masked[1]!)).toBe(B * T === 1);
+    // (everOutside's NaN is not asserted: a plain-op max pool may skip NaN; dead neurons use inside for it.)
+    const [unitSums, afterPass] = tf.tidy(() => [outsideRowSumSquares(x, x, rest), intervalCounts(x, rest).inside]);
+    const [unit, ever] = await Promise.all([unitSums.data(), afterPass.data()]);
+    expect(Number.isNaN(unit[0]!)).toBe(true);
+    expect(Number.isNaN(ever[0]!)).toBe(true);
+    tf.dispose([unitSums, afterPass]);
     x.dispose();
   });
  });

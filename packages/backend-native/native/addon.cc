@@ -233,11 +233,12 @@ napi_value RowSumSquares(napi_env env, const Args& x) {
   return undefinedValue(env);
 }
 
-// maskedRowSumSquares(heap, rows, cols, u, v, x, intervals, out)
+// maskedRowSumSquares(heap, rows, cols, u | -1, v, x, intervals, out, inside, everOutside)
 napi_value MaskedRowSumSquares(napi_env env, const Args& x) {
   const size_t rows = x.size(1), cols = x.size(2), size = product(rows, cols);
   const std::vector<Interval> ivs = intervalsFrom(x, 6);
-  maskedRowSumSquares(rows, cols, x.at<float>(3, size), x.at<float>(4, size), x.at<float>(5, size), IntervalSet{ivs.data(), ivs.size()}, x.at<float>(7, rows));
+  maskedRowSumSquares(rows, cols, x.atOrNull<float>(3, size), x.at<float>(4, size), x.at<float>(5, size), IntervalSet{ivs.data(), ivs.size()}, x.at<float>(7, rows),
+                      x.at<float>(8, 1), x.at<float>(9, cols));
   return undefinedValue(env);
 }
 

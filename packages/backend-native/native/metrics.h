@@ -17,6 +17,7 @@ struct IntervalSet {
 
 void intervalStats(size_t rows, size_t cols, const float* x, const IntervalSet& set, float* inside, float* everOutside);
 void rowSumSquares(size_t rows, size_t cols, const float* t, float* out);
-void maskedRowSumSquares(size_t rows, size_t cols, const float* u, const float* v, const float* x, const IntervalSet& set, float* out);
+void maskedRowSumSquares(size_t rows, size_t cols, const float* u, const float* v, const float* x, const IntervalSet& set, float* out, float* inside,
+                         float* everOutside);
 
 }  // namespace fsn

@@ -30,7 +30,8 @@ export interface NativeAddon {
   /** intervals: (lo, hi, loOpen, hiOpen, empty) per interval. Writes the count inside and the per-column ever-outside flags. */
   intervalStats(heap: ArrayBuffer, rows: number, cols: number, x: number, intervals: Float64Array, inside: number, everOutside: number): void;
   rowSumSquares(heap: ArrayBuffer, rows: number, cols: number, x: number, out: number): void;
-  maskedRowSumSquares(heap: ArrayBuffer, rows: number, cols: number, u: number, v: number, x: number, intervals: Float64Array, out: number): void;
+  /** u = -1: unit weights. Also writes x's interval counts (inside, everOutside) as intervalStats does. */
+  maskedRowSumSquares(heap: ArrayBuffer, rows: number, cols: number, u: number, v: number, x: number, intervals: Float64Array, out: number, inside: number, everOutside: number): void;
   /** The worker threads (the caller included); with a number, sets them first. */
   threads(count?: number): number;
   /** OpenBLAS's build configuration (openblas_get_config). */

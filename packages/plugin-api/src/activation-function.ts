@@ -17,6 +17,12 @@ export interface ActivationFunction {
   derivative(x: tf.Tensor, context?: ActivationContext): tf.Tensor;
   /** Pre-activation intervals where sigma'(x) = 0 (for ReLU: (-inf, 0]). Empty if there are none. */
   readonly flatRegions: readonly Interval[];
+  /**
+   * True if sigma'(x) = 1 at every x outside the flat regions (ReLU, shifted ReLU). Metrics then use
+   * 1 instead of evaluating `derivative` there (augmented flatness reads the layer once less); the
+   * activation conformance check verifies the claim. Leave it unset for any other activation.
+   */
+  readonly unitSlope?: boolean;
   /** Output intervals that count as inactive (for ReLU: [0, 0]); activation sparsity measures |a - region| <= threshold. */
   readonly restRegions: readonly Interval[];
   /** Plain-JS float64 forward for one number: the independent reference used by conformance tests. */

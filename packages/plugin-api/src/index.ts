@@ -42,4 +42,4 @@ export { Rng } from './random.js';
 export { isRegExpSource, parseOptions, type OptionsOwner } from './parse-options.js';
 export { FusedKernel, hasFusedKernel, runFused, type FusedKernelName } from './kernels/fused-kernels.js';
 export { outsideIndicator } from './kernels/interval-indicator.js';
-export { intervalCounts, maskedRowSumSquares, rowSumSquares, sharedOutsideIndicator, type IntervalCounts } from './kernels/metric-ops.js';
+export { intervalCounts, maskedRowSumSquares, outsideRowSumSquares, rowSumSquares, sharedOutsideIndicator, type IntervalCounts } from './kernels/metric-ops.js';

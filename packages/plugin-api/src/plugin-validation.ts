@@ -18,6 +18,7 @@ const activationSchema = z.object({
   derivative: fn,
   flatRegions: z.array(intervalSchema),
   restRegions: z.array(intervalSchema),
+  unitSlope: z.boolean().optional(),
   reference: fn.optional(),
 });
 const metricSchema = z.object({ ...named, compute: fn, needsGradients: z.boolean().optional(), reduce: z.enum(['mean', 'sum', 'none']).optional() });

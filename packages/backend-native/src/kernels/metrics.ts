@@ -38,11 +38,13 @@ export function metricKernels(addon: NativeAddon, backendName: string): tf.Kerne
       backendName,
       kernelFunc: ({ inputs, attrs, backend }) => {
         const b = backend as unknown as WasmHeapBackend;
-        const { u, v, x } = inputs as { u: tf.TensorInfo; v: tf.TensorInfo; x: tf.TensorInfo };
+        const { u, v, x } = inputs as { u?: tf.TensorInfo; v: tf.TensorInfo; x: tf.TensorInfo };
         const n = lastAxis(x);
         const out = b.makeOutput(x.shape.slice(0, -1), 'float32');
-        addon.maskedRowSumSquares(heapOf(b), sizeOf(x.shape) / n, n, offsetOf(b, u), offsetOf(b, v), offsetOf(b, x), Float64Array.from(attrs?.['intervals'] as number[]), offsetOf(b, out));
-        return out;
+        const inside = b.makeOutput([], 'float32');
+        const everOutside = b.makeOutput([n], 'float32');
+        addon.maskedRowSumSquares(heapOf(b), sizeOf(x.shape) / n, n, u === undefined ? -1 : offsetOf(b, u), offsetOf(b, v), offsetOf(b, x), Float64Array.from(attrs?.['intervals'] as number[]), offsetOf(b, out), offsetOf(b, inside), offsetOf(b, everOutside));
+        return [out, inside, everOutside];
       },
     },
   ];

@@ -29,7 +29,9 @@ const rethrow: MetricErrorHandler = (_metric, error) => {
  * `${metricName}.${figure}` -> a [layers] tensor (the caller owns it). Metrics whose `needsGradients`
  * is set are skipped when the captures have no gradients. A layer that lacks a figure the first layer
  * has gets NaN. Nothing is read back. All metrics of one layer run inside one tf.tidy, so metrics can
- * share intermediate tensors of the same capture (the standard ones share their interval indicators).
+ * share intermediate tensors of the same capture (the standard ones share their interval counts); within
+ * a layer the metrics that need gradients are evaluated first (the figures are returned in the
+ * given order).
  * A metric that throws goes to `onError` (default: the error propagates), isolated from the others.
  */
 export function computeFigures(metrics: readonly NamedMetric[], captures: readonly MlpCapture[], onError: MetricErrorHandler = rethrow): Record<string, tf.Tensor1D> {
@@ -39,21 +41,26 @@ export function computeFigures(metrics: readonly NamedMetric[], captures: readon
   if (captures.length === 0 || used.length === 0) return out;
   const failed = new Set<number>();
   const perLayer: Record<string, tf.Tensor>[][] = [];
+  // Gradient metrics first: their passes read more tensors at once and leave by-products (the counts of
+  // p against the flat regions) that forward-only metrics of the same layer then reuse.
+  const evaluationOrder = used.map((_, m) => m).sort((i, j) => Number(used[j]!.metric.needsGradients === true) - Number(used[i]!.metric.needsGradients === true));
   try {
     for (const capture of captures) {
       perLayer.push(
-        tf.tidy(() =>
-          used.map((named, m) => {
-            if (failed.has(m)) return {};
+        tf.tidy(() => {
+          const figures: Record<string, tf.Tensor>[] = used.map(() => ({}));
+          for (const m of evaluationOrder) {
+            if (failed.has(m)) continue;
+            const named = used[m]!;
             try {
-              return { ...named.metric.compute(capture) };
+              figures[m] = { ...named.metric.compute(capture) };
             } catch (err) {
               failed.add(m);
               onError(named, err);
-              return {};
             }
-          }),
-        ),
+          }
+          return figures;
+        }),
       );
     }
     used.forEach((named, m) => {

@@ -60,8 +60,10 @@ export const FusedKernel = {
   /** inputs { x [..., n] } -> [...]: the sum over the last axis of x^2. */
   RowSumSquares: 'FlatsparseRowSumSquares',
   /**
-   * inputs { u, v, x [..., n] } (one shape), attrs { intervals } as IntervalStats -> [...]: the sum over
-   * the last axis of (u v)^2 where x is outside every interval (NaN in rows where x holds NaN).
+   * inputs { u?, v, x [..., n] } (one shape; u absent = 1), attrs { intervals } as IntervalStats ->
+   * [sums [...], inside?, everOutside?]: sums is the sum over the last axis of (u v)^2 where x is
+   * outside every interval (NaN in rows where x holds NaN); inside and everOutside, optional (a kernel
+   * may return sums alone), are IntervalStats of x from the same pass, which the metrics then reuse.
    */
   MaskedRowSumSquares: 'FlatsparseMaskedRowSumSquares',
 } as const;

@@ -101,13 +101,36 @@ export function rowSumSquares(t: tf.Tensor): tf.Tensor {
 
 /**
  * Sum over the last axis of (u v)^2 on the entries where x lies outside every interval (widened by
- * `tolerance`): [..., n] -> [...] for u, v and x of one shape. Call inside tf.tidy (the plain path
- * shares the indicator of x).
+ * `tolerance`): [..., n] -> [...] for u, v and x of one shape. Call inside tf.tidy: the plain path
+ * shares the indicator of x, and on a backend with the fused kernel the same pass counts x against the
+ * intervals, which a later `intervalCounts(x, intervals, tolerance)` in the scope reuses.
  */
 export function maskedRowSumSquares(u: tf.Tensor, v: tf.Tensor, x: tf.Tensor, intervals: readonly Interval[], tolerance = 0): tf.Tensor {
-  const same = u.size === v.size && u.size === x.size && u.shape.every((s, i) => s === v.shape[i] && s === x.shape[i]);
-  const fused = same && u.size > 0 && [u, v, x].every((t) => t.dtype === 'float32') && !coversLine(intervals, tolerance) && hasFusedKernel(FusedKernel.MaskedRowSumSquares);
-  if (fused) return runFused(FusedKernel.MaskedRowSumSquares, { u, v, x }, { intervals: encodeIntervals(intervals, tolerance) })[0]!;
-  const w = tf.mul(u, v);
+  return maskedSums(u, v, x, intervals, tolerance);
+}
+
+/**
+ * Sum over the last axis of v^2 on the entries where x lies outside every interval: maskedRowSumSquares
+ * with u = 1, without a tensor of ones (for an activation with sigma' = 1 off its flat regions, ReLU).
+ * Call inside tf.tidy; shares the counts of x as maskedRowSumSquares does.
+ */
+export function outsideRowSumSquares(v: tf.Tensor, x: tf.Tensor, intervals: readonly Interval[], tolerance = 0): tf.Tensor {
+  return maskedSums(undefined, v, x, intervals, tolerance);
+}
+
+function maskedSums(u: tf.Tensor | undefined, v: tf.Tensor, x: tf.Tensor, intervals: readonly Interval[], tolerance: number): tf.Tensor {
+  const operands = u === undefined ? [v, x] : [u, v, x];
+  const same = operands.every((t) => t.size === x.size && t.shape.length === x.shape.length && t.shape.every((s, i) => s === x.shape[i]));
+  const fused = same && x.size > 0 && operands.every((t) => t.dtype === 'float32') && !coversLine(intervals, tolerance) && hasFusedKernel(FusedKernel.MaskedRowSumSquares);
+  if (fused) {
+    const [sums, inside, everOutside] = runFused(FusedKernel.MaskedRowSumSquares, u === undefined ? { v, x } : { u, v, x }, { intervals: encodeIntervals(intervals, tolerance) });
+    // A backend may return the sums only (the counts were added to the kernel's outputs later).
+    if (inside !== undefined && everOutside !== undefined) {
+      const kept = memo(x, keyOf('counts', intervals, tolerance), () => ({ inside: inside as tf.Scalar, everOutside: everOutside as tf.Tensor1D }));
+      if (kept.inside !== inside) tf.dispose([inside, everOutside]);
+    }
+    return sums!;
+  }
+  const w = u === undefined ? v : tf.mul(u, v);
   return tf.sum(tf.mul(tf.mul(w, w), sharedOutsideIndicator(x, intervals, tolerance)), -1);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ActivationContext, ActivationFunction } from '../activation-function.js';
-import type { Interval } from '../interval.js';
+import { inInterval, type Interval } from '../interval.js';
 import type { Rng } from '../random.js';
 import { countTensors } from '../tensor-leaks.js';
 import { compareArrays, fmt } from './compare.js';
@@ -42,8 +42,9 @@ export function sampleFlatPoints(regions: readonly Interval[], rng: Rng): number
 /**
  * Checks an activation: apply matches its float64 `reference` (if any), `derivative` matches central
  * differences of `apply` (Richardson-extrapolated from h and h/2; points where the two disagree sit on
- * a kink and are skipped, at most a quarter of them), the derivative is 0 inside every flat region,
- * output shapes match input shapes, and no tensor is left behind.
+ * a kink and are skipped, at most a quarter of them), the derivative is 0 inside every flat region
+ * and, for an activation that declares `unitSlope`, exactly 1 outside them, output shapes match input
+ * shapes, and no tensor is left behind.
  */
 export async function checkActivation(act: ActivationFunction, rng: Rng): Promise<{ passed: boolean; detail: string }> {
   const before = countTensors();
@@ -79,6 +80,13 @@ export async function checkActivation(act: ActivationFunction, rng: Rng): Promis
       const worst = flat.reduce((w, v, i) => (Math.abs(v) > Math.abs(flat[w]!) ? i : w), 0);
       const ok = Math.abs(flat[worst]!) <= FLAT_TOL;
       (ok ? notes : problems).push(`derivative inside flat regions ${at}: max |sigma'| ${fmt(Math.abs(flat[worst]!))}${ok ? '' : ` at x = ${flatPoints[worst]}`}`);
+    }
+    if (act.unitSlope) {
+      const off = points.filter((x) => !act.flatRegions.some((iv) => inInterval(x, iv)));
+      const slopes = await evaluate((x) => act.derivative(x, ctx), off);
+      const bad = slopes.findIndex((v) => v !== 1);
+      if (off.length === 0) problems.push(`unitSlope ${at}: no sampled point lies outside the flat regions`);
+      else (bad < 0 ? notes : problems).push(`unitSlope ${at}: sigma' = 1 at ${off.length} points outside the flat regions${bad < 0 ? '' : `, but ${slopes[bad]} at x = ${off[bad]} (declare unitSlope only if sigma' is exactly 1 off the flat regions)`}`);
     }
   }
   const leaked = countTensors() - before;

@@ -10,6 +10,7 @@ export const reluActivation: ActivationFunction = Object.freeze({
   // step(x, 0) is 1 for x > 0 and 0 for x <= 0 (alpha 0): the same values as x > 0, a third of the cost on wasm.
   derivative: (x: tf.Tensor) => tf.step(x, 0),
   flatRegions: Object.freeze([interval(-Infinity, 0, false, true)]),
+  unitSlope: true,
   restRegions: Object.freeze([interval(0, 0)]),
   reference: (x: number) => Math.max(x, 0),
 });

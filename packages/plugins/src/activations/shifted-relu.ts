@@ -24,6 +24,7 @@ export function shiftedReluActivation(options: ShiftedReluOptions = {}): Activat
     apply: (x: tf.Tensor) => tf.tidy(() => tf.add(tf.relu(tf.sub(x, sx)), sy)),
     derivative: (x: tf.Tensor) => tf.tidy(() => tf.cast(tf.greater(tf.sub(x, sx), 0), 'float32')),
     flatRegions: Object.freeze([interval(-Infinity, sx, false, true)]),
+    unitSlope: true,
     restRegions: Object.freeze([interval(sy, sy)]),
     reference: (x: number) => Math.max(x - sx, 0) + sy,
   });

@@ -1,4 +1,4 @@
-import { intervalCounts, maskedRowSumSquares, parseOptions, rowSumSquares, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
+import { intervalCounts, maskedRowSumSquares, outsideRowSumSquares, parseOptions, rowSumSquares, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import { PluginError } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
@@ -51,7 +51,7 @@ function checkCapture(capture: MlpCapture): void {
 
 /**
  * The figures from a checked capture; call inside tf.tidy. Every reduction reads the captures once
- * (rowSumSquares, intervalCounts and maskedRowSumSquares of @flatsparse/core: one pass each on a
+ * (rowSumSquares, intervalCounts and maskedRowSumSquares / outsideRowSumSquares of the plugin API: one pass each on a
  * backend with the fused kernels), and the counts of p against the flat regions are shared with
  * derivative sparsity. An entry is active where p lies outside the flat regions (sigma'(p) != 0).
  */
@@ -63,9 +63,10 @@ function flatnessFigures(capture: MlpCapture): AugmentedFlatnessFigures {
   const gNorm2 = rowSumSquares(dz); // ||G_t||^2
   const asK = tf.div(tf.sum(tf.mul(rowSumSquares(dp), xNorm2)), B) as tf.Scalar;
   const asV = tf.div(tf.sum(tf.mul(gNorm2, rowSumSquares(a))), B) as tf.Scalar;
+  // sum over the active entries of (sigma'(p) g)^2 per token, [B, T]; sigma' = 1 there for a unit-slope
+  // activation (ReLU), which spares the derivative tensor. Its pass also counts p, which intervalCounts reuses.
+  const perToken = activation.unitSlope === true ? outsideRowSumSquares(da, p, activation.flatRegions) : maskedRowSumSquares(activation.derivative(p, capture.context), da, p, activation.flatRegions);
   const activeCount = tf.sub(p.size, intervalCounts(p, activation.flatRegions).inside);
-  // sum over the active entries of (sigma'(p) g)^2 per token, [B, T]
-  const perToken = maskedRowSumSquares(activation.derivative(p, capture.context), da, p, activation.flatRegions);
   const c0 = tf.divNoNan(tf.sum(tf.mul(perToken, xNorm2)), activeCount) as tf.Scalar;
   const c2 = tf.mean(gNorm2) as tf.Scalar;
   const density = tf.div(activeCount, p.size) as tf.Scalar;
