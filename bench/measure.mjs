@@ -5,10 +5,10 @@
 
 /** The metric plugins measured at every step in the "all metrics" configuration. */
 export const ALL_METRICS = [
-  ['activation-sparsity', 'activationSparsity'],
-  ['derivative-sparsity', 'derivativeSparsity'],
-  ['dead-neurons', 'deadNeurons'],
-  ['augmented-flatness', 'augmentedFlatness'],
+  ['activation-sparsity', 'activation-sparsity'],
+  ['derivative-sparsity', 'derivative-sparsity'],
+  ['dead-neurons', 'dead-neurons'],
+  ['augmented-flatness', 'augmented-flatness'],
 ];
 
 /** Random uniform images [size, H, W, C] and labels, from the core's seeded Rng. */

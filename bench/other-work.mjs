@@ -29,7 +29,7 @@ export async function timeOtherWork({ core, plugins }, { config, batch, evalBatc
   const metrics = ALL_METRICS.map(([, name]) => ({ name, metric: host.contributions.metrics.get(name).value }));
   const trace = plugins.createBuiltinPlugin('hessian-trace', { probes, hvp });
   const contributions = core.collectContributions([trace]);
-  const runner = new core.EstimatorRunner(model, dataset, contributions, [{ name: 'hessianTrace' }], { batchSize: batch, seed: 0 });
+  const runner = new core.EstimatorRunner(model, dataset, contributions, [{ name: 'hessian-trace' }], { batchSize: batch, seed: 0 });
   try {
     const evaluateWith = (ms) => () => core.evaluate(model, dataset.heldOut, { batchSize: batch, maxBatches: evalBatches, step: 0, metrics: ms });
     const evalMs = await timed(evaluateWith([]), reps);

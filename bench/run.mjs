@@ -206,7 +206,7 @@ async function main() {
   console.log(`\n1024x1024 float32 matMul: ${flatsparse.map((b) => `${b.label} ${matMul[b.label].toFixed(1)} ms = ${((2 * 1024 ** 3) / matMul[b.label] / 1e6).toFixed(1)} GFLOP/s`).join('; ')}`);
   console.log(`load average at the end: ${loadAverage()} (other processes on the machine slow the steps down and make the figures noisy)`);
   const figures = checks.get(`${fast.label}/p4m`)?.figures ?? {};
-  const shown = ALL_METRICS.map(([, name]) => `${name}.${name === 'augmentedFlatness' ? 'c0' : 'value'} = ${figures[`${name}.${name === 'augmentedFlatness' ? 'c0' : 'value'}`]?.mean?.toPrecision(4) ?? 'missing'}`);
+  const shown = ALL_METRICS.map(([, name]) => `${name}.${name === 'augmented-flatness' ? 'c0' : 'value'} = ${figures[`${name}.${name === 'augmented-flatness' ? 'c0' : 'value'}`]?.mean?.toPrecision(4) ?? 'missing'}`);
   console.log(`last measured figures (sanity check): ${shown.join(', ')}`);
 
   if (jsonPath !== undefined) {

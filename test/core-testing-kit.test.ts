@@ -100,7 +100,7 @@ describe.skipIf(!state.available)('backend suite: the kit can fail', () => {
 
 /** A valid plugin built from parts; activations use finite flat regions. */
 function pluginWith(parts: Partial<Plugin>): () => Plugin {
-  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.6.0', ...parts });
+  return () => definePlugin({ name: 'kit-subject', version: '1.0.0', apiVersion: '^0.7.0', ...parts });
 }
 
 const reluLike = (overrides: Partial<ActivationFunction>): ActivationFunction => ({ ...reluForTests, name: 'subject-act', flatRegions: [interval(-8, 0)], ...overrides });
@@ -163,12 +163,12 @@ describe.skipIf(!state.available)('plugin suite: the kit can fail', () => {
   it('rejects a metric returning a non-scalar, and a regularizer whose loss term is not finite', async () => {
     const report = await runPluginConformance(pluginWith({
       contributes: {
-        metrics: [{ name: 'perToken', compute: (c) => ({ value: tf.mean(c.a, -1) as tf.Scalar }) }],
-        regularizers: [{ name: 'nanLoss', lossTerm: () => tf.scalar(NaN) }],
+        metrics: [{ name: 'per-token', compute: (c) => ({ value: tf.mean(c.a, -1) as tf.Scalar }) }],
+        regularizers: [{ name: 'nan-loss', lossTerm: () => tf.scalar(NaN) }],
       },
     }));
-    expect(check(report, 'metric perToken')!.detail).toMatch(/'value' has shape \[2, 3\], expected a scalar/);
-    expect(check(report, 'regularizer nanLoss')!.detail).toMatch(/'lossTerm' is NaN/);
+    expect(check(report, 'metric per-token')!.detail).toMatch(/'value' has shape \[2, 3\], expected a scalar/);
+    expect(check(report, 'regularizer nan-loss')!.detail).toMatch(/'lossTerm' is NaN/);
   });
 
   it('passes SAM as an update method, and rejects one that skips the observed pass, writes a parameter or asks for a wrong offset', async () => {
@@ -189,7 +189,7 @@ describe.skipIf(!state.available)('plugin suite: the kit can fail', () => {
   });
 
   it('reports an invalid plugin through the validation check only', async () => {
-    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.6.0' }) as Plugin);
+    const report = await runPluginConformance(() => ({ name: 'Bad Name!', version: 'one', apiVersion: '^0.7.0' }) as Plugin);
     expect(report.results.map((r) => r.name)).toEqual(['validates']);
     expect(report.results[0]!.error).toMatch(/E_PLUGIN_INVALID/);
   });

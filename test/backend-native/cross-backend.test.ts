@@ -39,7 +39,7 @@ async function train(backend: Backend, model: ModelSpec, dataset: Dataset, plugi
     dataset,
     model,
     activation,
-    metrics: ['activationSparsity', 'derivativeSparsity', 'deadNeurons', 'augmentedFlatness'],
+    metrics: ['activation-sparsity', 'derivative-sparsity', 'dead-neurons', 'augmented-flatness'],
     train: { steps: STEPS, batchSize: 16, lr: 3e-3, logEvery: 1, clipNorm: 1, labelSmoothing: 0.1 },
     onStart: ({ backend: info }) => {
       name = info.tfjsName;
@@ -55,7 +55,7 @@ const availability = await safeAvailability(native);
 if (!availability.available) console.warn(`[skip] backend 'native' is not available: ${availability.reason} Fix: ${availability.fix}`);
 
 const RUNS = {
-  'sparsified ViT': { model: { kind: 'vit', config: { patch: 4, d: 16, depth: 2, heads: 2, mlpWidth: 32 } } as ModelSpec, data: () => syntheticImageDataset({ classes: 3, imageSize: 8, trainSize: 96, heldOutSize: 16, seed: 4 }), plugins: () => sparsified(), activation: 'jSquaredReLU' },
+  'sparsified ViT': { model: { kind: 'vit', config: { patch: 4, d: 16, depth: 2, heads: 2, mlpWidth: 32 } } as ModelSpec, data: () => syntheticImageDataset({ classes: 3, imageSize: 8, trainSize: 96, heldOutSize: 16, seed: 4 }), plugins: () => sparsified(), activation: 'j-squared-relu' },
   GPT: { model: { kind: 'gpt', config: { d: 16, depth: 2, heads: 2, mlpWidth: 48 } } as ModelSpec, data: () => syntheticTextDataset({ seqLen: 12, trainSize: 400, heldOutSize: 40, seed: 2 }), plugins: () => [relu()], activation: 'relu' },
 } as const;
 
@@ -80,7 +80,7 @@ describe.skipIf(!availability.available).each(Object.keys(RUNS) as (keyof typeof
     expect(Math.max(...errors)).toBeLessThanOrEqual(LOSS_RTOL);
   });
 
-  it.each(['activationSparsity.value', 'derivativeSparsity.value', 'deadNeurons.value'])(`gives the same %s per layer (absolute ${SPARSITY_ATOL})`, (figure) => {
+  it.each(['activation-sparsity.value', 'derivative-sparsity.value', 'dead-neurons.value'])(`gives the same %s per layer (absolute ${SPARSITY_ATOL})`, (figure) => {
     let worst = 0;
     fast.records.forEach((r, i) => r.figures[figure]!.perLayer.forEach((v, layer) => (worst = Math.max(worst, Math.abs(v - reference.records[i]!.figures[figure]!.perLayer[layer]!)))));
     console.info(`[cross-backend native] ${label} ${figure}: max difference ${worst.toExponential(2)}`);
@@ -90,8 +90,8 @@ describe.skipIf(!availability.available).each(Object.keys(RUNS) as (keyof typeof
   it(`gives the same augmented flatness c0 (relative ${FLATNESS_RTOL})`, () => {
     let worst = 0;
     fast.records.forEach((r, i) => {
-      const got = r.figures['augmentedFlatness.c0']!.mean;
-      const want = reference.records[i]!.figures['augmentedFlatness.c0']!.mean;
+      const got = r.figures['augmented-flatness.c0']!.mean;
+      const want = reference.records[i]!.figures['augmented-flatness.c0']!.mean;
       worst = Math.max(worst, Math.abs(got - want) / Math.abs(want));
     });
     expect(worst).toBeLessThanOrEqual(FLATNESS_RTOL);

@@ -26,7 +26,7 @@ function samplePlugin(): Plugin {
   return definePlugin({
     name: 'sample-shifted-relu',
     version: '1.0.0',
-    apiVersion: '^0.6.0',
+    apiVersion: '^0.7.0',
     contributes: {
       activations: [
         {
@@ -39,10 +39,10 @@ function samplePlugin(): Plugin {
           reference: (x) => Math.max(x - 0.5, 0) ** 2,
         },
       ],
-      metrics: [{ name: 'meanActivation', compute: (c) => ({ value: tf.mean(c.a) as tf.Scalar }) }],
+      metrics: [{ name: 'mean-activation', compute: (c) => ({ value: tf.mean(c.a) as tf.Scalar }) }],
       regularizers: [
         {
-          name: 'keyWeightL2',
+          name: 'key-weight-l2',
           lossTerm: ({ model }) => tf.addN(model.mlpBlocks.map((b) => tf.sum(tf.square(model.params.get(b.keyWeight)!)))) as tf.Scalar,
           project: (model) => {
             for (const b of model.mlpBlocks) {

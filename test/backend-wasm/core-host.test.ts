@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 
 const state = await useBackend(wasmBackend());
-const base = { version: '1.0.0', apiVersion: '^0.6.0' } as const;
+const base = { version: '1.0.0', apiVersion: '^0.7.0' } as const;
 
 describe.skipIf(!state.available)('tensor leak detection (wasm)', () => {
   it('passes a tidy scope and reports a leaking one with the count', async () => {

@@ -56,7 +56,7 @@ describe.skipIf(!state.available)('diagnostic metrics', () => {
     const host = await PluginHost.create([plugin]);
     try {
       await host.emit('modelBuilt', { step: 0, model });
-      const metric = host.contributions.metrics.get('layerNormScale').value;
+      const metric = host.contributions.metrics.get('layer-norm-scale').value;
       for (const block of model.mlpBlocks) {
         const gamma = Array.from(await model.params.get(block.lnScale!)!.data());
         const figures = tf.tidy(() => metric.compute({ ...capture(reluActivation, [0], [0], [1, 1, 1]), block }));
@@ -90,7 +90,7 @@ describe.skipIf(!state.available)('diagnostic metrics', () => {
       const values = Array.from({ length: shape[0] * shape[1] }, (_, i) => Math.fround(((i % 5) - 2) / 10));
       model.params.get(name)!.assign(tf.tensor2d(values, shape));
       const gamma = Array.from(await model.params.get(model.mlpBlocks[0]!.lnScale!)!.data());
-      const metric = host.contributions.metrics.get('zerothBias').value;
+      const metric = host.contributions.metrics.get('zeroth-bias').value;
       const figures = tf.tidy(() => metric.compute({ ...capture(reluActivation, [0], [0], [1, 1, 1]), block: model.mlpBlocks[0]! }));
       expect(await read(figures['meanAbs']!)).toBeCloseTo(values.reduce((s, v) => s + Math.abs(v), 0) / values.length, 6);
       const at = values.filter((v, i) => Math.abs(v) >= 0.5 * Math.abs(gamma[i % shape[1]]!) * (1 - 1e-5)).length;

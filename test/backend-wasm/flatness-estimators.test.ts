@@ -58,7 +58,7 @@ describe.skipIf(!state.available)('built-in flatness estimators (wasm)', () => {
     }
   }
 
-  it('hessianTrace: Hutch++ with a sketch spanning the subset is exact; Hutchinson lies within 4 of its standard errors', async () => {
+  it('hessian-trace: Hutch++ with a sketch spanning the subset is exact; Hutchinson lies within 4 of its standard errors', async () => {
     const [pp] = await run([hessianTrace({ params: PARAMS, variant: 'hutch++', probes: 3 * 24, hvp: 'finite-difference' })]);
     expect(Math.abs(pp!.figures.trace! - reference.trace)).toBeLessThan(1e-3 * Math.abs(reference.trace) + 1e-4);
     const [h] = await run([hessianTrace({ params: PARAMS, probes: 40 })]);
@@ -69,7 +69,7 @@ describe.skipIf(!state.available)('built-in flatness estimators (wasm)', () => {
     expect(h!.method?.hvp).toMatch(/finite-difference|exact/);
   });
 
-  it('hessianEigenvalues: the 3 largest within their residuals of the reference; Lanczos and power iteration agree', async () => {
+  it('hessian-eigenvalues: the 3 largest within their residuals of the reference; Lanczos and power iteration agree', async () => {
     const [lanczos] = await run([hessianEigenvalues({ params: PARAMS, k: 3 })]);
     for (let i = 0; i < 3; i++) {
       const value = lanczos!.figures[`lambda${i + 1}`]!;
@@ -80,7 +80,7 @@ describe.skipIf(!state.available)('built-in flatness estimators (wasm)', () => {
     expect(power!.figures.lambda1).toBeCloseTo(lanczos!.figures.lambda1!, 2);
   });
 
-  it('hessianSpectrum: a density curve that integrates to 1, its trace consistent with the reference, extremes inside the spectrum', async () => {
+  it('hessian-spectrum: a density curve that integrates to 1, its trace consistent with the reference, extremes inside the spectrum', async () => {
     const [slq] = await run([hessianSpectrum({ params: PARAMS, probes: 8, steps: 24 })]);
     const { x, y } = slq!.curves!.spectralDensity!;
     let integral = 0;

@@ -15,7 +15,7 @@ function plugin(name: string, ...estimators: FlatnessEstimator[]): Plugin {
 
 /** Reads the loss closure once: an estimate of 0 passes whose figure is the loss itself. */
 const lossValue: FlatnessEstimator = {
-  name: 'lossValue',
+  name: 'loss-value',
   async estimate(input) {
     const t = input.loss();
     const loss = (await t.data())[0]!;
@@ -51,27 +51,27 @@ describe.skipIf(!state.available)('EstimatorRunner (wasm)', () => {
     const expected = tf.tidy(() => tinyLoss(model.forward(batch.inputs, { training: false, step: 5 }).output, batch.targets));
     expect(record!.figures.loss).toBeCloseTo((await expected.data())[0]!, 6);
     tf.dispose([expected, batch.inputs, batch.targets]);
-    expect(record).toMatchObject({ step: 5, estimator: 'lossValue', plugin: 'p-test', batch: { size: 6, split: 'heldOut' } });
+    expect(record).toMatchObject({ step: 5, estimator: 'loss-value', plugin: 'p-test', batch: { size: 6, split: 'heldOut' } });
     expect(record!.figures.seed).toBe(11);
   });
 
   it('schedules every k steps (and at the start), at the end (default on) and at checkpoints (default off)', () => {
     const other: FlatnessEstimator = { ...lossValue, name: 'other' };
-    const { runner } = setup([lossValue, other], [{ name: 'lossValue', every: 3 }, { name: 'other', atEnd: false, atCheckpoints: true }]);
-    expect(runner.due(3, { last: false, checkpoint: false })).toEqual(['lossValue']);
+    const { runner } = setup([lossValue, other], [{ name: 'loss-value', every: 3 }, { name: 'other', atEnd: false, atCheckpoints: true }]);
+    expect(runner.due(3, { last: false, checkpoint: false })).toEqual(['loss-value']);
     expect(runner.due(4, { last: false, checkpoint: false })).toEqual([]);
-    expect(runner.due(4, { last: true, checkpoint: false })).toEqual(['lossValue']);
+    expect(runner.due(4, { last: true, checkpoint: false })).toEqual(['loss-value']);
     expect(runner.due(4, { last: false, checkpoint: true })).toEqual(['other']);
-    expect(runner.due(6, { last: true, checkpoint: true })).toEqual(['lossValue', 'other']);
-    expect(runner.due(0, { start: true, last: false, checkpoint: false })).toEqual(['lossValue']);
+    expect(runner.due(6, { last: true, checkpoint: true })).toEqual(['loss-value', 'other']);
+    expect(runner.due(0, { start: true, last: false, checkpoint: false })).toEqual(['loss-value']);
   });
 
   it('rejects unknown, duplicated and badly scheduled estimators before any tensor is made', () => {
     const before = tf.memory().numTensors;
-    expect(() => setup([lossValue], [{ name: 'hessianTrace' }])).toThrow(ContributionUnknownError);
-    expect(() => setup([lossValue], [{ name: 'lossValue' }, { name: 'lossValue' }])).toThrow(/scheduled twice/);
+    expect(() => setup([lossValue], [{ name: 'hessian-trace' }])).toThrow(ContributionUnknownError);
+    expect(() => setup([lossValue], [{ name: 'loss-value' }, { name: 'loss-value' }])).toThrow(/scheduled twice/);
     try {
-      setup([lossValue], [{ name: 'lossValue', every: 0 }]);
+      setup([lossValue], [{ name: 'loss-value', every: 0 }]);
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);

@@ -12,8 +12,8 @@ const state = await useBackend(wasmBackend());
 // for any activation. Here on real ViTs and GPTs, at every step of a short training run, every layer.
 const cases: [string, () => ReturnType<typeof relu>, string, 'vit' | 'gpt'][] = [
   ['relu (ViT)', relu, 'relu', 'vit'],
-  ['squared ReLU (ViT)', squaredRelu, 'squaredRelu', 'vit'],
-  ['shifted ReLU sx=-0.2, sy=0.5 (GPT)', () => shiftedRelu({ sx: -0.2, sy: 0.5 }), 'shiftedRelu', 'gpt'],
+  ['squared ReLU (ViT)', squaredRelu, 'squared-relu', 'vit'],
+  ['shifted ReLU sx=-0.2, sy=0.5 (GPT)', () => shiftedRelu({ sx: -0.2, sy: 0.5 }), 'shifted-relu', 'gpt'],
   ['relu (GPT)', relu, 'relu', 'gpt'],
 ];
 
@@ -30,23 +30,23 @@ describe.skipIf(!state.available)('the sparsity / augmented-flatness identity on
       dataset,
       model,
       activation,
-      metrics: ['augmentedFlatness', 'derivativeSparsity'],
+      metrics: ['augmented-flatness', 'derivative-sparsity'],
       train: { steps: 6, batchSize: 16, lr: 0.01, logEvery: 1 },
       onRecord: (r) => void records.push(r),
     });
     const train = records.filter((r) => r.split === 'train');
     expect(train).toHaveLength(6);
     for (const r of train) {
-      const err = r.figures['augmentedFlatness.identityError']!.perLayer;
-      const density = r.figures['augmentedFlatness.density']!.perLayer;
-      const sparsity = r.figures['derivativeSparsity.value']!.perLayer;
+      const err = r.figures['augmented-flatness.identityError']!.perLayer;
+      const density = r.figures['augmented-flatness.density']!.perLayer;
+      const sparsity = r.figures['derivative-sparsity.value']!.perLayer;
       expect(err).toHaveLength(2);
       for (let l = 0; l < 2; l++) {
         expect(err[l], `step ${r.step} layer ${l}`).toBeLessThan(1e-4);
         expect(density[l]).toBeGreaterThan(0.01);
         expect(density[l]! + sparsity[l]!).toBeCloseTo(1, 5);
       }
-      expect(r.figures['augmentedFlatness.asK']!.mean).toBeGreaterThan(0);
+      expect(r.figures['augmented-flatness.asK']!.mean).toBeGreaterThan(0);
     }
   });
 });

@@ -46,7 +46,7 @@ describe.skipIf(!state.available)('J-SquaredReLU (M3) on wasm', () => {
 
   it('forward matches relu(x) + relu(x)^2 / 2 in float64, and reference() is that closed form', async () => {
     const act = jSquaredReLUActivation();
-    expect(act.name).toBe('jSquaredReLU');
+    expect(act.name).toBe('j-squared-relu');
     expectClose(await values((x) => act.apply(x), POINTS), POINTS.map(js), 1e-6, 'apply');
     for (const x of POINTS) expect(act.reference!(x)).toBe(js(x));
   });
@@ -135,7 +135,7 @@ describe.skipIf(!state.available)('J-SquaredReLU (M3) on wasm', () => {
   });
 
   it('the plugin contributes jSquaredReLU and validates its options', () => {
-    expect(jSquaredReLU().contributes?.activations?.map((a) => a.name)).toEqual(['jSquaredReLU']);
+    expect(jSquaredReLU().contributes?.activations?.map((a) => a.name)).toEqual(['j-squared-relu']);
     for (const bad of [{ bounded: 'yes' }, { mix: { steps: 0 } }, { mix: 3000 }, { ramp: 1 }]) {
       expect(() => jSquaredReLU(bad as never), JSON.stringify(bad)).toThrow(PluginInvalidError);
     }

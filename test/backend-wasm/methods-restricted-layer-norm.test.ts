@@ -86,7 +86,7 @@ describe.skipIf(!state.available)('restricted LayerNorm (M2) on wasm', () => {
     for (const bad of [{ mode: 'warm' }, { bound: 0 }, { rampSteps: 0 }, { mode: 'finetune', rampSteps: -1 }, { floor: 1 }]) {
       expect(() => restrictedLayerNorm(bad as never), JSON.stringify(bad)).toThrow(PluginInvalidError);
     }
-    expect(restrictedLayerNorm({ mode: 'finetune', rampSteps: 10 }).contributes?.regularizers?.map((r) => r.name)).toEqual(['restrictedLayerNorm']);
+    expect(restrictedLayerNorm({ mode: 'finetune', rampSteps: 10 }).contributes?.regularizers?.map((r) => r.name)).toEqual(['restricted-layer-norm']);
   });
 
   it('from scratch: gamma >= bound after every step (some exactly at it), shift zero and frozen, attention LayerNorms untouched', async () => {

@@ -18,7 +18,7 @@ describe('sparsified presets (no backend needed)', () => {
     expect(sparsified().map((p) => p.name)).toEqual(['zeroth-bias', 'restricted-layer-norm', 'j-squared-relu']);
     expect(sparsified({ zerothBias: false }).map((p) => p.name)).toEqual(['restricted-layer-norm', 'j-squared-relu']);
     expect(sparsified({ restrictedLayerNorm: false, jSquaredReLU: false }).map((p) => p.name)).toEqual(['zeroth-bias']);
-    expect(sparsifiedActivation()).toBe('jSquaredReLU');
+    expect(sparsifiedActivation()).toBe('j-squared-relu');
     expect(sparsifiedActivation({ jSquaredReLU: false })).toBe('relu');
     expect(() => sparsified({ zerothBias: { c: -1 } })).toThrow(PluginInvalidError);
     expect(() => sparsified({ lnBound: 1 } as never)).toThrow(PluginInvalidError);
@@ -30,8 +30,8 @@ describe('sparsified presets (no backend needed)', () => {
       ['vanilla', 'relu'],
       ['zeroth-bias', 'relu'],
       ['restricted-layer-norm', 'relu'],
-      ['j-squared-relu', 'jSquaredReLU'],
-      ['sparsified', 'jSquaredReLU'],
+      ['j-squared-relu', 'j-squared-relu'],
+      ['sparsified', 'j-squared-relu'],
     ]);
     const names = SPARSIFIED_ARMS.map((a) => a.plugins().map((p) => p.name).sort());
     expect(names).toEqual([['relu'], ['relu', 'zeroth-bias'], ['relu', 'restricted-layer-norm'], ['j-squared-relu'], ['j-squared-relu', 'restricted-layer-norm', 'zeroth-bias']]);
@@ -52,7 +52,7 @@ describe.skipIf(!state.available)('sparsified presets on wasm', () => {
     expect(Array.from(await fake.params.get('blocks.0.ln2.shift')!.data())).toEqual(shift);
     expect(fake.params.get('blocks.0.ln2.shift')!.trainable).toBe(false);
     expect(fake.params.has('blocks.0.mlp.zeroth_bias')).toBe(true);
-    const act = host.contributions.activations.get('jSquaredReLU').value;
+    const act = host.contributions.activations.get('j-squared-relu').value;
     const at = async (step: number): Promise<number[]> => {
       const y = tf.tidy(() => act.apply(tf.tensor1d([-1, 2]), { step, training: true }));
       const out = Array.from(await y.data());
@@ -70,9 +70,9 @@ describe.skipIf(!state.available)('sparsified presets on wasm', () => {
     const recAll = recorder(() => false);
     const recNone = recorder(() => false);
     const recJs = recorder(() => false);
-    const all = await shortRun({ plugins: [...arm('sparsified').plugins(), recAll.plugin], activation: 'jSquaredReLU', lr: 0, steps: 3 });
+    const all = await shortRun({ plugins: [...arm('sparsified').plugins(), recAll.plugin], activation: 'j-squared-relu', lr: 0, steps: 3 });
     const none = await shortRun({ plugins: [...arm('vanilla').plugins(), recNone.plugin], activation: 'relu', lr: 0, steps: 3 });
-    const js = await shortRun({ plugins: [jSquaredReLU(), recJs.plugin], activation: 'jSquaredReLU', lr: 0, steps: 3 });
+    const js = await shortRun({ plugins: [jSquaredReLU(), recJs.plugin], activation: 'j-squared-relu', lr: 0, steps: 3 });
     const [a, n, j] = [await recAll.read(), await recNone.read(), await recJs.read()];
     expect(a.batches).toHaveLength(3);
     expect(a.batches).toEqual(n.batches);
@@ -90,7 +90,7 @@ describe.skipIf(!state.available)('sparsified presets on wasm', () => {
 
   it('all three with a large learning rate: after every step gamma >= 1, the shift is 0 and |b| <= 0.1 gamma', async () => {
     const rec = recorder((name) => /ln2\.(scale|shift)|zeroth_bias/.test(name));
-    await shortRun({ plugins: [...sparsified(), rec.plugin], activation: 'jSquaredReLU', lr: 0.1, steps: 4, kind: 'gpt' });
+    await shortRun({ plugins: [...sparsified(), rec.plugin], activation: 'j-squared-relu', lr: 0.1, steps: 4, kind: 'gpt' });
     const { steps } = await rec.read();
     expect(steps).toHaveLength(4);
     let atBound = 0;
@@ -117,13 +117,13 @@ describe.skipIf(!state.available)('sparsified presets on wasm', () => {
   ];
 
   it.each(identityCases)('%s: the sparsity / augmented-flatness identity holds to 1e-4 in every layer at every step', async (_label, plugins, kind) => {
-    const records = await shortRun({ plugins: [...plugins(), augmentedFlatness(), derivativeSparsity()], activation: 'jSquaredReLU', kind, lr: 0.01, steps: 6, seed: 5, metrics: ['augmentedFlatness', 'derivativeSparsity'] });
+    const records = await shortRun({ plugins: [...plugins(), augmentedFlatness(), derivativeSparsity()], activation: 'j-squared-relu', kind, lr: 0.01, steps: 6, seed: 5, metrics: ['augmented-flatness', 'derivative-sparsity'] });
     const train = records.filter((r) => r.split === 'train');
     expect(train).toHaveLength(6);
     for (const r of train) {
-      const err = r.figures['augmentedFlatness.identityError']!.perLayer;
-      const density = r.figures['augmentedFlatness.density']!.perLayer;
-      const sparsity = r.figures['derivativeSparsity.value']!.perLayer;
+      const err = r.figures['augmented-flatness.identityError']!.perLayer;
+      const density = r.figures['augmented-flatness.density']!.perLayer;
+      const sparsity = r.figures['derivative-sparsity.value']!.perLayer;
       expect(err).toHaveLength(2);
       for (let l = 0; l < 2; l++) {
         expect(err[l], `step ${r.step} layer ${l}`).toBeLessThan(1e-4);

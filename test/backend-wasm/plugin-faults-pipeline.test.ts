@@ -16,7 +16,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.6.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.7.0', ...rest });
 const dataset = syntheticImageDataset({ classes: 3, imageSize: 8, trainSize: 64, heldOutSize: 16 });
 
 /** A tiny ViT pipeline (8x8 images, 2 blocks) on wasm with the given plugins, metrics and train settings. */
@@ -72,31 +72,31 @@ describe.skipIf(!state.available)('plugin faults in a pipeline run', () => {
   it("faults.metrics 'disable' drops a NaN metric, warns through onWarning and warnings.json, and the run completes", async () => {
     const runDir = join(await mkdtemp(join(tmpdir(), 'flatsparse-faults-')), 'run');
     dirs.push(runDir);
-    const nan: SparsityMetric = { name: 'nanMetric', compute: (c) => ({ value: tf.div(tf.sum(c.a), 0) as tf.Scalar }) };
+    const nan: SparsityMetric = { name: 'nan-metric', compute: (c) => ({ value: tf.div(tf.sum(c.a), 0) as tf.Scalar }) };
     const seen: RunWarning[] = [];
     const result = await runPipeline(
       spec([relu(), plugin('nan-plugin', { contributes: { metrics: [nan] } }), builtinPlugins.get('activation-sparsity')!.factory(undefined)], {
         runDir,
-        metrics: ['nanMetric', 'activationSparsity'],
+        metrics: ['nan-metric', 'activation-sparsity'],
         onWarning: (w) => void seen.push(w),
         train: { steps: 6, batchSize: 16, lr: 0.01, logEvery: 2, faults: { metrics: 'disable' } },
       }),
     );
     expect(result.summary.steps).toBe(6);
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ code: 'E_PLUGIN_NON_FINITE', plugin: 'nan-plugin', event: 'metric compute', step: 1, action: "metric 'nanMetric' disabled for the rest of the run" });
+    expect(seen[0]).toMatchObject({ code: 'E_PLUGIN_NON_FINITE', plugin: 'nan-plugin', event: 'metric compute', step: 1, action: "metric 'nan-metric' disabled for the rest of the run" });
     expect(result.summary.warnings).toEqual(seen);
     expect(JSON.parse(await readFile(join(runDir, 'warnings.json'), 'utf8'))).toEqual(seen);
-    for (const r of result.records) expect(Object.keys(r.figures)).toEqual(['activationSparsity.value']);
+    for (const r of result.records) expect(Object.keys(r.figures)).toEqual(['activation-sparsity.value']);
     const html = await readFile(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('Warnings');
-    expect(html).toContain("metric 'nanMetric' disabled for the rest of the run");
+    expect(html).toContain("metric 'nan-metric' disabled for the rest of the run");
   });
 
   it('every built-in plugin together trips none of the fault checks (parameters added in modelBuilt, projections, SAM)', async () => {
     const options: Record<string, unknown> = { 'l1-activation': { weight: 1e-3 } };
     const plugins = [...builtinPlugins].map(([name, b]) => b.factory(options[name]));
-    const metrics = [...builtinPlugins.values()].filter((b) => b.kind === 'metric').map((b) => b.contribution);
+    const metrics = [...builtinPlugins].filter(([, b]) => b.kind === 'metric').map(([name]) => name);
     expect(metrics.length).toBeGreaterThanOrEqual(4);
     const baseline = tf.memory().numTensors;
     const result = await runPipeline(spec(plugins, { metrics, train: { steps: 4, batchSize: 16, lr: 0.01, logEvery: 1, evalEvery: 2 } }));

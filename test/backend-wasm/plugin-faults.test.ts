@@ -16,7 +16,7 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.6.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.7.0', ...rest });
 
 /** One hook on one event, as a plugin. */
 function hook<E extends EventName>(name: string, event: E, handler: (payload: EventPayloads[E]) => void, rest: Partial<Plugin> = {}): Plugin {

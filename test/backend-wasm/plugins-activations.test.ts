@@ -41,7 +41,7 @@ const CASES: readonly Case[] = [
   { label: 'gelu (erf)', fn: geluActivation(), plugin: gelu(), kinks: [], flat: () => false },
   { label: 'gelu (tanh)', fn: geluActivation({ approximate: 'tanh' }), plugin: gelu({ approximate: 'tanh' }), kinks: [], flat: () => false },
   { label: 'silu', fn: siluActivation, plugin: silu(), kinks: [], flat: () => false },
-  { label: 'squaredRelu', fn: squaredReluActivation, plugin: squaredRelu(), kinks: [0], flat: (x) => x <= 0, rest: 0 },
+  { label: 'squared-relu', fn: squaredReluActivation, plugin: squaredRelu(), kinks: [0], flat: (x) => x <= 0, rest: 0 },
   ...[
     [1.6, -1.6],
     [-1.6, 1.6],

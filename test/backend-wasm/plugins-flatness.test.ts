@@ -105,9 +105,9 @@ const ACTIVATIONS = [
   { label: 'relu', fn: reluActivation, slope: (p: number) => (p > 0 ? 1 : 0), flat: (p: number) => p <= 0 },
   // The same ReLU without its unitSlope declaration: augmented flatness evaluates sigma' instead of using 1.
   { label: 'relu, derivative evaluated', fn: { ...reluActivation, unitSlope: undefined } as ActivationFunction, slope: (p: number) => (p > 0 ? 1 : 0), flat: (p: number) => p <= 0 },
-  { label: 'squaredRelu', fn: squaredReluActivation, slope: (p: number) => 2 * Math.max(p, 0), flat: (p: number) => p <= 0 },
+  { label: 'squared-relu', fn: squaredReluActivation, slope: (p: number) => 2 * Math.max(p, 0), flat: (p: number) => p <= 0 },
   {
-    label: 'sShapedSquaredRelu sx=0.4',
+    label: 's-shaped-squared-relu sx=0.4',
     fn: sShapedSquaredReluActivation({ sx: 0.4, sy: -1 }),
     slope: (p: number) => 2 * Math.max(p - 1.9, 0) + 2 * Math.max(-p - 1.1, 0),
     flat: (p: number) => p >= -1.1 && p <= 1.9,
@@ -117,7 +117,7 @@ const ACTIVATIONS = [
 describe.skipIf(!state.available)('plugins: augmented flatness (wasm)', () => {
   it('is a valid plugin contributing a metric that needs gradients', () => {
     const metric = validatePlugin(augmentedFlatness()).contributes?.metrics?.[0];
-    expect(metric?.name).toBe('augmentedFlatness');
+    expect(metric?.name).toBe('augmented-flatness');
     expect(metric?.needsGradients).toBe(true);
   });
 

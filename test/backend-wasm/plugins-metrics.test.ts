@@ -88,14 +88,14 @@ describe.skipIf(!state.available)('plugins: sparsity metrics (wasm)', () => {
   it('every metric plugin validates and contributes one metric named after the figure prefix', () => {
     const plugins = [activationSparsity(), derivativeSparsity(), deadNeurons(), topkSparsity()];
     expect(plugins.map((p) => validatePlugin(p).contributes?.metrics?.map((m) => m.name))).toEqual([
-      ['activationSparsity'],
-      ['derivativeSparsity'],
-      ['deadNeurons'],
-      ['topkSparsity'],
+      ['activation-sparsity'],
+      ['derivative-sparsity'],
+      ['dead-neurons'],
+      ['topk-sparsity'],
     ]);
   });
 
-  describe('activationSparsity', () => {
+  describe('activation-sparsity', () => {
     const metric = activationSparsityMetric();
 
     it('counts |a| <= 1e-6 for ReLU on hand-made values', async () => {
@@ -133,7 +133,7 @@ describe.skipIf(!state.available)('plugins: sparsity metrics (wasm)', () => {
     });
   });
 
-  describe('derivativeSparsity', () => {
+  describe('derivative-sparsity', () => {
     const metric = derivativeSparsityMetric();
     const p = f32([...new Rng(12).fill(4 * 7 * 24, (r) => 3 * r.normal())]);
     const shape: Shape = [4, 7, 24];
@@ -165,7 +165,7 @@ describe.skipIf(!state.available)('plugins: sparsity metrics (wasm)', () => {
     });
   });
 
-  describe('deadNeurons', () => {
+  describe('dead-neurons', () => {
     const metric = deadNeuronsMetric();
 
     it('counts neurons inactive on every token (hand-made)', async () => {
@@ -204,7 +204,7 @@ describe.skipIf(!state.available)('plugins: sparsity metrics (wasm)', () => {
     });
   });
 
-  describe('topkSparsity', () => {
+  describe('topk-sparsity', () => {
     it('finds the smallest k holding the mass on exact integer examples', async () => {
       // Tokens (n = 4): |a| = 4,2,1,1 (L1 8); 0,0,0,0; 1,1,1,1; -3,0,1,0.
       const a = [4, -2, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, -3, 0, 1, 0];

@@ -44,7 +44,7 @@ function referenceLoss(spec: ReturnType<typeof blocks>): number {
 describe.skipIf(!state.available)('plugins: l1Activation (wasm)', () => {
   it('is a valid plugin contributing the regularizer l1Activation', () => {
     const regs = validatePlugin(l1Activation({ weight: 1e-3 })).contributes?.regularizers;
-    expect(regs?.map((r) => r.name)).toEqual(['l1Activation']);
+    expect(regs?.map((r) => r.name)).toEqual(['l1-activation']);
   });
 
   it('the loss is mean |a| over all entries, averaged over blocks', async () => {

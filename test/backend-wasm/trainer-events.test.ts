@@ -9,7 +9,7 @@ import { tinyLoss, tinySetup } from '../support/tiny-model.js';
 
 const state = await useBackend(wasmBackend());
 
-const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.6.0', ...rest });
+const plugin = (name: string, rest: Partial<Plugin>): Plugin => ({ name, version: '0.0.0', apiVersion: '^0.7.0', ...rest });
 
 /** A plugin that logs every event (and an 'evaluation' payload) into `log`. */
 function recorder(log: string[], evaluations: Record<string, number>[] = []): Plugin {

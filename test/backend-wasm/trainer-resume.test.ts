@@ -30,7 +30,7 @@ function tablePlugin(): Plugin & { count: number } {
   const p: Plugin & { count: number } = {
     name: 'table',
     version: '0.0.0',
-    apiVersion: '^0.6.0',
+    apiVersion: '^0.7.0',
     count: 0,
     hooks: {
       modelBuilt: ({ model }) => {

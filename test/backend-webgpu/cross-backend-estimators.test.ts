@@ -104,7 +104,7 @@ describe.skipIf(!availability.available)('built-in flatness estimators give the 
   beforeAll(async () => {
     reference = await estimateOn(wasmBackend());
     onWebgpu = await estimateOn(webgpu);
-    const spectrum = reference.records.get('hessianSpectrum')!.figures;
+    const spectrum = reference.records.get('hessian-spectrum')!.figures;
     hessianNorm = Math.max(spectrum.lambdaMax!, -spectrum.lambdaMin!);
   }, 240_000);
 
@@ -128,7 +128,7 @@ describe.skipIf(!availability.available)('built-in flatness estimators give the 
 
   it('ran on each backend, every estimator, and released every tensor and GPU buffer after each run', () => {
     expect([reference.backend, onWebgpu.backend]).toEqual(['wasm', 'webgpu']);
-    const names = ['averageSharpness', 'hessianEigenvalues', 'hessianSpectrum', 'hessianTrace', 'worstCaseSharpness'];
+    const names = ['average-sharpness', 'hessian-eigenvalues', 'hessian-spectrum', 'hessian-trace', 'worst-case-sharpness'];
     expect([...reference.records.keys()].sort()).toEqual(names);
     expect([...onWebgpu.records.keys()].sort()).toEqual(names);
     expect(reference.tensorsAfter).toBe(reference.tensorsBefore);
@@ -148,31 +148,31 @@ describe.skipIf(!availability.available)('built-in flatness estimators give the 
     // 'auto' (hessianTrace) verifies the exact product through the second-order-safe gradients on both
     // backends; the other two ask for finite differences (cheaper on SwiftShader, and they exercise the
     // other path).
-    const expected: Record<string, string> = { hessianTrace: 'exact', hessianEigenvalues: 'finite-difference', hessianSpectrum: 'finite-difference' };
-    for (const name of ['hessianTrace', 'hessianEigenvalues', 'hessianSpectrum']) {
+    const expected: Record<string, string> = { 'hessian-trace': 'exact', 'hessian-eigenvalues': 'finite-difference', 'hessian-spectrum': 'finite-difference' };
+    for (const name of ['hessian-trace', 'hessian-eigenvalues', 'hessian-spectrum']) {
       expect(reference.records.get(name)!.method!.hvp, name).toBe(expected[name]);
       console.info(`[cross-backend] ${name} HVPs: wasm: ${reference.records.get(name)!.method!.reason}; webgpu: ${onWebgpu.records.get(name)!.method!.reason}`);
     }
-    expect(onWebgpu.records.get('hessianTrace')!.randomness).toEqual({ seed: SEED, probes: 5 });
-    expect(onWebgpu.records.get('averageSharpness')!.randomness).toEqual({ seed: SEED, probes: 6 });
+    expect(onWebgpu.records.get('hessian-trace')!.randomness).toEqual({ seed: SEED, probes: 5 });
+    expect(onWebgpu.records.get('average-sharpness')!.randomness).toEqual({ seed: SEED, probes: 6 });
   });
 
   it(`hessianTrace: trace and standard error within ${EPS} ||H|| sqrt(dim)`, () => {
     const traceTol = EPS * hessianNorm * Math.sqrt(reference.dim);
-    compareFigures('hessianTrace', { trace: traceTol, traceStdErr: traceTol }, ['trace', 'traceStdErr']);
+    compareFigures('hessian-trace', { trace: traceTol, traceStdErr: traceTol }, ['trace', 'traceStdErr']);
   });
 
   it(`hessianEigenvalues: the 2 largest eigenvalues and their residuals within ${EPS} ||H||`, () => {
     const tol = EPS * hessianNorm;
-    compareFigures('hessianEigenvalues', { lambda1: tol, lambda1Residual: tol, lambda2: tol, lambda2Residual: tol }, ['lambda1', 'lambda2']);
+    compareFigures('hessian-eigenvalues', { lambda1: tol, lambda1Residual: tol, lambda2: tol, lambda2Residual: tol }, ['lambda1', 'lambda2']);
   });
 
-  it('hessianSpectrum: trace, extreme eigenvalues and the density curve', () => {
+  it('hessian-spectrum: trace, extreme eigenvalues and the density curve', () => {
     const traceTol = EPS * hessianNorm * Math.sqrt(reference.dim);
     const tol = EPS * hessianNorm;
-    compareFigures('hessianSpectrum', { trace: traceTol, traceStdErr: traceTol, lambdaMax: tol, lambdaMin: tol }, ['trace', 'traceStdErr', 'lambdaMax', 'lambdaMin']);
-    const want = reference.records.get('hessianSpectrum')!;
-    const got = onWebgpu.records.get('hessianSpectrum')!.curves!.spectralDensity!;
+    compareFigures('hessian-spectrum', { trace: traceTol, traceStdErr: traceTol, lambdaMax: tol, lambdaMin: tol }, ['trace', 'traceStdErr', 'lambdaMax', 'lambdaMin']);
+    const want = reference.records.get('hessian-spectrum')!;
+    const got = onWebgpu.records.get('hessian-spectrum')!.curves!.spectralDensity!;
     const { x, y } = want.curves!.spectralDensity!;
     expect(got.x).toHaveLength(x.length);
     const kernelWidth = 0.01 * (want.figures.lambdaMax! - want.figures.lambdaMin!);
@@ -187,17 +187,17 @@ describe.skipIf(!availability.available)('built-in flatness estimators give the 
   });
 
   it(`worstCaseSharpness: losses within ${LOSS_RTOL} relative, the sharpness within twice that, the same ascent`, () => {
-    const f = reference.records.get('worstCaseSharpness')!.figures;
+    const f = reference.records.get('worst-case-sharpness')!.figures;
     const delta = LOSS_RTOL * f.loss!;
-    compareFigures('worstCaseSharpness', { worstCaseSharpness: 2 * delta, lossAtMax: LOSS_RTOL * f.lossAtMax!, loss: delta, ascentSteps: 0 }, ['worstCaseSharpness', 'loss']);
+    compareFigures('worst-case-sharpness', { worstCaseSharpness: 2 * delta, lossAtMax: LOSS_RTOL * f.lossAtMax!, loss: delta, ascentSteps: 0 }, ['worstCaseSharpness', 'loss']);
     expect(f.ascentSteps).toBe(2);
   });
 
   it(`averageSharpness: mean and standard error within 2 x ${LOSS_RTOL} L, the interval's ends within 8 x`, () => {
-    const f = reference.records.get('averageSharpness')!.figures;
+    const f = reference.records.get('average-sharpness')!.figures;
     const delta = LOSS_RTOL * f.loss!;
     compareFigures(
-      'averageSharpness',
+      'average-sharpness',
       { averageSharpness: 2 * delta, averageSharpnessStdErr: 2 * delta, averageSharpnessLo: 8 * delta, averageSharpnessHi: 8 * delta, loss: delta },
       ['averageSharpness', 'averageSharpnessStdErr', 'loss'],
     );

@@ -49,8 +49,8 @@ async function train(backend: Backend): Promise<Outcome> {
     plugins: [...sparsified(), activationSparsity(), derivativeSparsity(), probe],
     dataset: syntheticImageDataset({ classes: 3, imageSize: 8, trainSize: 96, heldOutSize: 16, seed: 4 }),
     model: TINY_VIT,
-    activation: 'jSquaredReLU',
-    metrics: ['activationSparsity', 'derivativeSparsity'],
+    activation: 'j-squared-relu',
+    metrics: ['activation-sparsity', 'derivative-sparsity'],
     train: { steps: STEPS, batchSize: 16, lr: 3e-3, logEvery: 1 },
     onStart: ({ backend: info }) => {
       name = info.tfjsName;
@@ -90,7 +90,7 @@ describe.skipIf(!availability.available)('a short sparsified ViT run: same curve
     expect(last).toBeLessThan(first);
   });
 
-  it.each(['activationSparsity.value', 'derivativeSparsity.value'])(`gives the same %s curve per layer (absolute ${SPARSITY_ATOL} per step)`, (figure) => {
+  it.each(['activation-sparsity.value', 'derivative-sparsity.value'])(`gives the same %s curve per layer (absolute ${SPARSITY_ATOL} per step)`, (figure) => {
     let worst = 0;
     onWebgpu.records.forEach((r, i) => {
       const got = r.figures[figure]!.perLayer;

@@ -51,7 +51,7 @@ async function openDemo(browser: Browser, url: string): Promise<PageOutcome> {
         points: Number(document.getElementById('chart')?.dataset.points ?? 0),
         polyline: line.trim() === '' ? 0 : line.trim().split(/\s+/).length,
         rows: document.querySelectorAll('#rows tr').length,
-        sparsity: state.records.filter((r) => r.split === 'train').map((r) => r.figures['activationSparsity.value']?.mean ?? Number.NaN),
+        sparsity: state.records.filter((r) => r.split === 'train').map((r) => r.figures['activation-sparsity.value']?.mean ?? Number.NaN),
         ...(state.error ? { error: state.error } : {}),
       };
     });

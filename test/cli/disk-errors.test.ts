@@ -167,6 +167,6 @@ describe('truncated or corrupt safetensors files are refused before any work, an
     expect(late.code).toBe(2);
     expect(late.text).toMatch(/kept the estimates of the 1 checkpoint\(s\) that finished/);
     const kept = (await readFile(join(broken, 'flatness-checkpoints.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; estimator: string });
-    expect(kept.map((r) => [r.step, r.estimator])).toEqual([[3, 'hessianTrace']]);
+    expect(kept.map((r) => [r.step, r.estimator])).toEqual([[3, 'hessian-trace']]);
   });
 });

@@ -72,8 +72,8 @@ describe('the example plugin flatsparse-plugin-fatrelu, loaded by package name',
     // sparsity (|a| <= 1e-6) and derivative sparsity (p in the flat region (-inf, 0.1)) count the
     // same entries, layer by layer, on training batches and on held-out data.
     for (const { figures } of shipped.records) {
-      const act = figures['activationSparsity.value']!.perLayer;
-      const der = figures['derivativeSparsity.value']!.perLayer;
+      const act = figures['activation-sparsity.value']!.perLayer;
+      const der = figures['derivative-sparsity.value']!.perLayer;
       expect(act).toHaveLength(4);
       act.forEach((a, i) => expect(Math.abs(a - der[i]!)).toBeLessThan(1e-6));
     }
@@ -83,7 +83,7 @@ describe('the example plugin flatsparse-plugin-fatrelu, loaded by package name',
     // sparsity in every layer: the option reached the activation that trained.
     const relu = await run(await project('0'), join(tmp, 'threshold-0'));
     expect(relu.config.plugins).toEqual([{ name: 'flatsparse-plugin-fatrelu', options: { threshold: 0 } }]);
-    const train = (r: { records: RunRecord[] }) => r.records.find((x) => x.split === 'train')!.figures['derivativeSparsity.value']!;
+    const train = (r: { records: RunRecord[] }) => r.records.find((x) => x.split === 'train')!.figures['derivative-sparsity.value']!;
     const [low, high] = [train(relu), train(shipped)];
     expect(low.mean).toBeGreaterThan(0.3);
     expect(low.mean).toBeLessThan(0.7);

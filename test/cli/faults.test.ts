@@ -17,7 +17,7 @@ model: { kind: vit, patch: 4, d: 16, depth: 2, heads: 2, mlpWidth: 32 }
 activation: relu
 data: { source: synthetic-image, classes: 3, imageSize: 8, trainSize: 96, heldOutSize: 48 }
 plugins: [{ name: '${PLUGIN}', options: { from: 2 } }]
-metrics: [activation-sparsity, nanMetric]
+metrics: [activation-sparsity, nan-metric]
 train: { steps: 12, batchSize: 16, lr: 0.003, logEvery: 4, evalEvery: 6, checkpointEvery: 4${faults} }
 `;
 
@@ -56,9 +56,9 @@ describe('a faulty third-party metric in a configured run', () => {
     const records = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const train = records.filter((r) => r.split === 'train');
     expect(train.map((r) => r.step)).toEqual([3, 7, 11]);
-    expect(train[0].figures['nanMetric.value']).toBeDefined();
-    expect(train[1].figures['nanMetric.value']).toBeUndefined();
-    expect(train[2].figures['nanMetric.value']).toBeUndefined();
-    expect(train[2].figures['activationSparsity.value']).toBeDefined();
+    expect(train[0].figures['nan-metric.value']).toBeDefined();
+    expect(train[1].figures['nan-metric.value']).toBeUndefined();
+    expect(train[2].figures['nan-metric.value']).toBeUndefined();
+    expect(train[2].figures['activation-sparsity.value']).toBeDefined();
   });
 });

@@ -50,9 +50,9 @@ describe('flatness estimators in a pipeline and on checkpoints', () => {
 
     const during = await lines(join(runDir, 'flatness.jsonl'));
     const at = (name: string) => during.filter((r) => r.estimator === name).map((r) => r.step);
-    expect(at('hessianTrace')).toEqual([0, 6, 12]); // before the first step, every 6, and at the end
-    expect(at('averageSharpness')).toEqual([6, 12]); // at the two checkpoints (the end is one of them)
-    const trace = during.find((r) => r.estimator === 'hessianTrace')!;
+    expect(at('hessian-trace')).toEqual([0, 6, 12]); // before the first step, every 6, and at the end
+    expect(at('average-sharpness')).toEqual([6, 12]); // at the two checkpoints (the end is one of them)
+    const trace = during.find((r) => r.estimator === 'hessian-trace')!;
     expect(trace.randomness).toEqual({ seed: 3, probes: 4 });
     expect(trace.method?.hvp).toBe('exact'); // double backward with second-order-safe gradients, verified by 'auto'
     expect(trace.method?.reason).toMatch(/exact/);
@@ -60,25 +60,25 @@ describe('flatness estimators in a pipeline and on checkpoints', () => {
     expect(trace.batch).toEqual({ size: 16, split: 'heldOut' });
     const html = await readFile(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('Flatness estimators and sparsity');
-    expect(html).toContain('aria-label="hessianTrace.trace"');
-    expect(html).toContain('aria-label="averageSharpness.averageSharpness"');
-    expect(html).toContain('aria-label="activationSparsity.value"');
+    expect(html).toContain('aria-label="hessian-trace.trace"');
+    expect(html).toContain('aria-label="average-sharpness.averageSharpness"');
+    expect(html).toContain('aria-label="activation-sparsity.value"');
 
     const io2 = recordingIo();
     expect(await main(['flatness', runDir], io2), io2.text()).toBe(0);
     const after = await lines(join(runDir, 'flatness-checkpoints.jsonl'));
-    expect(after.map((r) => `${r.step}:${r.estimator}`)).toEqual(['6:hessianTrace', '6:averageSharpness', '12:hessianTrace', '12:averageSharpness']);
+    expect(after.map((r) => `${r.step}:${r.estimator}`)).toEqual(['6:hessian-trace', '6:average-sharpness', '12:hessian-trace', '12:average-sharpness']);
     for (const r of after) {
       const same = during.find((d) => d.step === r.step && d.estimator === r.estimator)!;
       for (const [name, value] of Object.entries(same.figures)) expect(r.figures[name], `${r.estimator}.${name} at step ${r.step}`).toBeCloseTo(value, 6);
     }
-    expect(io2.text()).toMatch(/hessianTrace\s+trace=/);
-    expect(await readFile(join(runDir, 'flatness-checkpoints.html'), 'utf8')).toContain('aria-label="hessianTrace.trace"');
+    expect(io2.text()).toMatch(/hessian-trace\s+trace=/);
+    expect(await readFile(join(runDir, 'flatness-checkpoints.html'), 'utf8')).toContain('aria-label="hessian-trace.trace"');
 
     const io3 = recordingIo();
     expect(await main(['flatness', runDir, '--estimators', 'hessian-eigenvalues', '--checkpoint', join(runDir, 'checkpoints', 'step-00000012')], io3), io3.text()).toBe(0);
     const eig = await lines(join(runDir, 'flatness-checkpoints.jsonl'));
-    expect(eig.map((r) => `${r.step}:${r.estimator}`)).toEqual(['12:hessianEigenvalues']);
+    expect(eig.map((r) => `${r.step}:${r.estimator}`)).toEqual(['12:hessian-eigenvalues']);
     expect(eig[0]!.figures.lambda1Residual).toBeGreaterThanOrEqual(0);
   });
 

@@ -13,10 +13,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where the workspace installed its dependencies: each package's own node_modules, then the root's. */
 const MODULE_DIRS = ['packages/plugin-api', 'packages/core', 'packages/backend-wasm', '.'].map((p) => join(ROOT, p, 'node_modules'));
 const KINDS = [
-  { kind: 'activation', name: 'flatsparse-plugin-dead-zone', contribution: 'deadZone' },
-  { kind: 'metric', name: 'flatsparse-plugin-near-zero', contribution: 'nearZero' },
-  { kind: 'estimator', name: '@lab/flatsparse-plugin-grad-norm', contribution: 'gradNorm' },
-  { kind: 'regularizer', name: 'flatsparse-plugin-activation-l2', contribution: 'activationL2' },
+  { kind: 'activation', name: 'flatsparse-plugin-dead-zone', contribution: 'dead-zone' },
+  { kind: 'metric', name: 'flatsparse-plugin-near-zero', contribution: 'near-zero' },
+  { kind: 'estimator', name: '@lab/flatsparse-plugin-grad-norm', contribution: 'grad-norm' },
+  { kind: 'regularizer', name: 'flatsparse-plugin-activation-l2', contribution: 'activation-l2' },
 ] as const;
 
 type Manifest = { name: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; peerDependencies?: Record<string, string> };

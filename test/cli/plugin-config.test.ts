@@ -39,11 +39,11 @@ describe('third-party plugins in a config', () => {
   it('loads packages and paths under `plugins`, and `activation` / `metrics` name what they contribute', async () => {
     const spec = await resolveIn({
       plugins: ['flatsparse-plugin-a', { name: '../local/good.mjs', options: { x: 1 } }, 'zeroth-bias'],
-      activation: 'fixtureRelu',
-      metrics: ['fixtureMetric', 'dead-neurons'],
+      activation: 'fixture-relu',
+      metrics: ['fixture-metric', 'dead-neurons'],
     });
-    expect(spec.activation).toBe('fixtureRelu');
-    expect(spec.metrics).toEqual(['fixtureMetric', 'deadNeurons']);
+    expect(spec.activation).toBe('fixture-relu');
+    expect(spec.metrics).toEqual(['fixture-metric', 'dead-neurons']);
     expect(spec.plugins.map((p) => p.name)).toEqual(['dead-neurons', 'flatsparse-plugin-a', 'local-good', 'zeroth-bias']);
     expect(spec.pluginSources).toEqual(['metrics.1', 'plugins.0 (flatsparse-plugin-a@1.0.0)', 'plugins.1 (../local/good.mjs)', 'plugins.2']);
     // The stored config (config.json) keeps package names and makes paths absolute for `flatsparse eval`.
@@ -54,14 +54,14 @@ describe('third-party plugins in a config', () => {
     const err = await resolveError({ plugins: ['flatsparse-plugin-a'], activation: 'fatrelu' });
     expect(err.code).toBe('E_CONFIG_INVALID');
     expect(err.message).toMatch(/'activation': 'fatrelu' is neither a built-in activation plugin nor an? activation contributed by a plugin under 'plugins'/);
-    expect(err.message).toMatch(/built-in activation plugins: relu, gelu.*contributed under 'plugins': fixtureRelu/);
-    const metric = await resolveError({ metrics: ['fixtureMetric'] });
+    expect(err.message).toMatch(/built-in activation plugins: relu, gelu.*contributed under 'plugins': fixture-relu/);
+    const metric = await resolveError({ metrics: ['fixture-metric'] });
     expect(metric.message).toMatch(/'metrics\.0'.*contributed under 'plugins': none/);
   });
 
   it('rejects options on a contributed name (they belong to the plugin)', async () => {
-    const err = await resolveError({ plugins: ['flatsparse-plugin-a'], activation: { name: 'fixtureRelu', options: { k: 1 } } });
-    expect(err.message).toMatch(/'activation': 'fixtureRelu' is a activation contributed by a plugin under 'plugins', so it takes no options here/);
+    const err = await resolveError({ plugins: ['flatsparse-plugin-a'], activation: { name: 'fixture-relu', options: { k: 1 } } });
+    expect(err.message).toMatch(/'activation': 'fixture-relu' is a activation contributed by a plugin under 'plugins', so it takes no options here/);
   });
 
   it('names both plugins of a name clash with where they come from', async () => {

@@ -148,7 +148,7 @@ describe('the arms differ from vanilla only where they should', () => {
         expect((metrics as string[]).slice(0, (vm as string[]).length)).toEqual(vm);
         const added = (metrics as string[]).slice((vm as string[]).length);
         const names = (plugins as (string | { name: string })[]).map((p) => (typeof p === 'string' ? p : p.name));
-        expect(added).toEqual(names.includes('zeroth-bias') ? ['zerothBias'] : []);
+        expect(added).toEqual(names.includes('zeroth-bias') ? ['zeroth-bias'] : []);
         expect(vp).toEqual([]);
         expect(va).toBe('relu');
         const wantsM3 = arm.name.includes('JSReLU') || arm.name.startsWith('sparsified');

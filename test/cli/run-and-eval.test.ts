@@ -1,4 +1,5 @@
 import { main } from '@flatsparse/cli';
+import { LEGACY_NAMES } from '@flatsparse/core';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,14 +32,14 @@ describe('flatsparse run and eval', () => {
     const held = records.filter((r) => r.split === 'heldOut');
     expect(train.map((r) => r.step)).toEqual([3, 7, 11]);
     expect(held.length).toBe(2);
-    for (const name of ['activationSparsity.value', 'derivativeSparsity.value', 'augmentedFlatness.asK', 'augmentedFlatness.identityError']) expect(train[0].figures[name].perLayer).toHaveLength(2);
-    expect(held[0].figures['augmentedFlatness.asK']).toBeUndefined();
+    for (const name of ['activation-sparsity.value', 'derivative-sparsity.value', 'augmented-flatness.asK', 'augmented-flatness.identityError']) expect(train[0].figures[name].perLayer).toHaveLength(2);
+    expect(held[0].figures['augmented-flatness.asK']).toBeUndefined();
     const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
     expect(config.metrics).toEqual(['activation-sparsity', 'derivative-sparsity', 'dead-neurons', 'augmented-flatness']);
     const csv = (await readFile(join(runDir, 'metrics.csv'), 'utf8')).trim().split('\n');
     expect(csv).toHaveLength(records.length + 1);
     const html = await readFile(join(runDir, 'report.html'), 'utf8');
-    for (const title of ['loss', 'activationSparsity.value', 'augmentedFlatness.asK', 'augmentedFlatness.c0', 'augmentedFlatness.ratio']) expect(html).toContain(`aria-label="${title}"`);
+    for (const title of ['loss', 'activation-sparsity.value', 'augmented-flatness.asK', 'augmented-flatness.c0', 'augmented-flatness.ratio']) expect(html).toContain(`aria-label="${title}"`);
 
     const evalIo = recordingIo();
     expect(await main(['eval', runDir], evalIo)).toBe(0);
@@ -46,8 +47,8 @@ describe('flatsparse run and eval', () => {
     const out = evalIo.text();
     expect(out).toContain(`loss ${last.loss.toFixed(4)}`);
     expect(out).toContain(`accuracy ${(last.accuracy * 100).toFixed(2)}%`);
-    const row = out.split('\n').find((l) => l.startsWith('activationSparsity.value'))!;
-    expect(Number(row.split(/\s+/)[1])).toBeCloseTo(last.figures['activationSparsity.value'].mean, 4);
+    const row = out.split('\n').find((l) => l.startsWith('activation-sparsity.value'))!;
+    expect(Number(row.split(/\s+/)[1])).toBeCloseTo(last.figures['activation-sparsity.value'].mean, 4);
   });
 
   it('resumes from the run directory and ends where an uninterrupted run ends', async () => {
@@ -65,6 +66,39 @@ describe('flatsparse run and eval', () => {
     const part = await losses('part');
     for (const [key, loss] of await losses('full')) expect(part.get(key), key).toBe(loss);
     expect([...part.keys()]).toEqual(['train@3', 'train@5', 'heldOut@5', 'train@7', 'train@11', 'heldOut@11']);
+  });
+
+  it('resumes and evaluates a run directory of flatsparse 0.2, whose figures, loss terms and config use the old camelCase names', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fs-legacy-'));
+    const legacyYaml = `${yaml}plugins: [{ name: zeroth-bias, options: { c: 0.1 } }, { name: l1-activation, options: { weight: 0.001 } }]\nmetrics: [activation-sparsity, zeroth-bias]\n`;
+    await writeFile(join(dir, 'c.yaml'), legacyYaml);
+    const runDir = join(dir, 'run');
+    const io = recordingIo();
+    expect(await main(['run', join(dir, 'c.yaml'), '--out', runDir, '--steps', '6', '--quiet'], io)).toBe(0);
+    // Turn the directory into what 0.2 wrote: camelCase contribution names everywhere.
+    const old = new Map([...LEGACY_NAMES].map(([was, now]) => [now, was]));
+    const toOld = (key: string) => old.get(key.split('.')[0]!) + key.slice(key.split('.')[0]!.length);
+    const lines = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const legacy = lines.map((r) => ({ ...r, figures: Object.fromEntries(Object.entries(r.figures).map(([k, v]) => [toOld(k), v])), ...(r.lossTerms ? { lossTerms: Object.fromEntries(Object.entries(r.lossTerms).map(([k, v]) => [toOld(k), v])) } : {}) }));
+    expect(Object.keys(legacy[0].figures)).toContain('activationSparsity.value');
+    expect(Object.keys(legacy[0].lossTerms)).toEqual(['l1Activation']);
+    await writeFile(join(runDir, 'metrics.jsonl'), legacy.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const config = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
+    await writeFile(join(runDir, 'config.json'), JSON.stringify({ ...config, metrics: ['activation-sparsity', 'zerothBias'], regularizers: [] }));
+
+    const evalIo = recordingIo();
+    expect(await main(['eval', runDir], evalIo)).toBe(0);
+    expect(evalIo.text()).toMatch(/^zeroth-bias\.meanAbs\s/m);
+    expect(await main(['run', join(dir, 'c.yaml'), '--out', runDir, '--resume', runDir, '--quiet'], io)).toBe(0);
+    const resumed = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(resumed.map((r) => `${r.split}@${r.step}`)).toEqual(['train@3', 'train@5', 'heldOut@5', 'train@7', 'train@11', 'heldOut@11']);
+    for (const r of resumed) {
+      for (const key of [...Object.keys(r.figures), ...Object.keys(r.lossTerms ?? {})]) expect(key, `${r.split}@${r.step}`).not.toMatch(/[A-Z].*\.|^[a-z]+[A-Z]/);
+      expect(Object.keys(r.figures), `${r.split}@${r.step}`).toContain('activation-sparsity.value');
+    }
+    // The records written before the resume keep their values under the new names.
+    expect(resumed[0].figures['zeroth-bias.atBound']).toEqual(lines[0].figures['zeroth-bias.atBound']);
+    expect(resumed[0].lossTerms).toEqual(lines[0].lossTerms);
   });
 
   it('eval without weights says where to find them', async () => {

@@ -64,7 +64,7 @@ describe.skipIf(!available)(`computeFigures: evaluation order and shared passes 
     expect(Object.keys(together).sort()).toEqual(Object.keys(alone).sort());
     for (const key of Object.keys(alone)) expect(Array.from(await together[key]!.data()), key).toEqual(Array.from(await alone[key]!.data()));
     // density (augmented flatness) is 1 - derivative sparsity for ReLU, whose flat region is where sigma' = 0.
-    const [density, sparsity] = await Promise.all([together['augmentedFlatness.density']!.data(), together['derivativeSparsity.value']!.data()]);
+    const [density, sparsity] = await Promise.all([together['augmented-flatness.density']!.data(), together['derivative-sparsity.value']!.data()]);
     for (let i = 0; i < 2; i++) expect(density[i]! + sparsity[i]!).toBeCloseTo(1, 6);
     tf.dispose([...Object.values(together), ...Object.values(alone)]);
     expect(tf.memory().numTensors).toBe(before);

@@ -47,7 +47,7 @@ async function train(): Promise<void> {
       dataset,
       model: { kind: 'vit', config: { patch: 7, d: 32, depth: 2, heads: 2, mlpWidth: 64 } },
       activation: sparsifiedActivation(),
-      metrics: ['activationSparsity', 'derivativeSparsity'],
+      metrics: ['activation-sparsity', 'derivative-sparsity'],
       train: { steps, batchSize, lr: 3e-3, logEvery: 1 },
       onStart: ({ backend, skipped }) => {
         state.backend = backend;
@@ -59,14 +59,14 @@ async function train(): Promise<void> {
       },
       onRecord: (r) => {
         state.records.push(r);
-        const sparsity = r.figures['activationSparsity.value']?.mean;
+        const sparsity = r.figures['activation-sparsity.value']?.mean;
         if (r.split === 'heldOut') {
           $<HTMLElement>('heldout').textContent = `Held-out (${dataset.heldOut.size} digits): loss ${fmt(r.loss)}, accuracy ${fmt(r.accuracy)}, activation sparsity ${fmt(sparsity)}.`;
           return;
         }
         chart.add({ step: r.step, sparsity: sparsity ?? Number.NaN, loss: r.loss });
         const row = document.createElement('tr');
-        for (const v of [String(r.step + 1), fmt(r.loss), fmt(sparsity), fmt(r.figures['derivativeSparsity.value']?.mean)]) row.append(Object.assign(document.createElement('td'), { textContent: v }));
+        for (const v of [String(r.step + 1), fmt(r.loss), fmt(sparsity), fmt(r.figures['derivative-sparsity.value']?.mean)]) row.append(Object.assign(document.createElement('td'), { textContent: v }));
         rows.prepend(row);
         status(`training: step ${r.step + 1} of ${steps}`, 'running');
       },

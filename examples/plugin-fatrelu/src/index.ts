@@ -12,7 +12,7 @@ export const PLUGIN_NAME = 'flatsparse-plugin-fatrelu';
 /** The plugin's own version (equal to package.json's; a test checks it). */
 export const PLUGIN_VERSION = '0.1.0';
 /** Range of @flatsparse/plugin-api versions this plugin supports; the host checks it before a run. */
-export const API_VERSION = '^0.6.0';
+export const API_VERSION = '^0.7.0';
 /** Name of the contributed activation (`activation: fatrelu` in a config). */
 export const ACTIVATION_NAME = 'fatrelu';
 

@@ -2,8 +2,8 @@ import type { TrainerRecord } from '@flatsparse/core';
 
 /** Figures shown on the progress line, by the start of their name. */
 const SHOWN: readonly [string, string][] = [
-  ['activationSparsity.value', 'act-sparsity'],
-  ['derivativeSparsity.value', 'deriv-sparsity'],
+  ['activation-sparsity.value', 'act-sparsity'],
+  ['derivative-sparsity.value', 'deriv-sparsity'],
 ];
 
 /**

@@ -12,13 +12,13 @@ const COLUMNS: readonly [string, (r: ArmResult) => number | undefined][] = [
   ['train loss', (r) => r.train?.loss],
   ['held-out loss', (r) => r.heldOut?.loss],
   ['held-out acc', (r) => r.heldOut?.accuracy],
-  ['train act. sparsity', (r) => r.train?.figures['activationSparsity.value']?.mean],
-  ['infer. act. sparsity', (r) => r.heldOut?.figures['activationSparsity.value']?.mean],
-  ['train deriv. sparsity', (r) => r.train?.figures['derivativeSparsity.value']?.mean],
-  ['infer. deriv. sparsity', (r) => r.heldOut?.figures['derivativeSparsity.value']?.mean],
-  ['dead neurons', (r) => r.heldOut?.figures['deadNeurons.value']?.mean],
-  ['AS_K', (r) => r.train?.figures['augmentedFlatness.asK']?.mean],
-  ['c0', (r) => r.train?.figures['augmentedFlatness.c0']?.mean],
+  ['train act. sparsity', (r) => r.train?.figures['activation-sparsity.value']?.mean],
+  ['infer. act. sparsity', (r) => r.heldOut?.figures['activation-sparsity.value']?.mean],
+  ['train deriv. sparsity', (r) => r.train?.figures['derivative-sparsity.value']?.mean],
+  ['infer. deriv. sparsity', (r) => r.heldOut?.figures['derivative-sparsity.value']?.mean],
+  ['dead neurons', (r) => r.heldOut?.figures['dead-neurons.value']?.mean],
+  ['AS_K', (r) => r.train?.figures['augmented-flatness.asK']?.mean],
+  ['c0', (r) => r.train?.figures['augmented-flatness.c0']?.mean],
 ];
 
 /** Formats arms as a table of loss, accuracy and sparsities; columns nobody measured are left out. */

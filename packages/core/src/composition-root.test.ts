@@ -37,7 +37,7 @@ describe('createRun (composition root)', () => {
         {
           name: 'p',
           version: '1.0.0',
-          apiVersion: '^0.6.0',
+          apiVersion: '^0.7.0',
           setup: (ctx) => {
             seen.push(ctx.get(CoreTokens.backend).detail, ctx.get(CoreTokens.seed));
             ctx.onDispose(() => void log.push('plugin:dispose'));
@@ -56,7 +56,7 @@ describe('createRun (composition root)', () => {
   it('keeps runs isolated: a token provided in one run is absent from the next', async () => {
     const token = createToken<string>('test.isolated');
     const log: string[] = [];
-    const first = await createRun({ backends: [fakeBackend(log)], plugins: [{ name: 'p', version: '1.0.0', apiVersion: '^0.6.0', setup: (ctx) => ctx.provide(token, 'x') }] });
+    const first = await createRun({ backends: [fakeBackend(log)], plugins: [{ name: 'p', version: '1.0.0', apiVersion: '^0.7.0', setup: (ctx) => ctx.provide(token, 'x') }] });
     expect(first.tryResolve(token)).toBe('x');
     const second = await createRun({ backends: [fakeBackend(log)] });
     expect(second.tryResolve(token)).toBeUndefined();

@@ -15,6 +15,7 @@ export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors,
 export { registerGradients } from './gradients.js';
 export * from './models/index.js';
 export { recordsToCsv, type FigureValue, type RunRecord } from './report/run-record.js';
+export { LEGACY_NAMES, upgradeFigureKey, upgradeFlatnessRecord, upgradeName, upgradeRecord } from './report/legacy-names.js';
 export { renderReport, type ReportInput } from './report/html-report.js';
 export { RunDirectory } from './report/run-directory.js';
 export { runDirectoryOf, type RunDirectoryPlan } from './report/run-dir-plan.js';

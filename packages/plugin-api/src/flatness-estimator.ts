@@ -60,7 +60,7 @@ export interface FlatnessEstimate {
  * named parameters. Estimators must leave every parameter exactly as they found it.
  */
 export interface FlatnessEstimator {
-  /** Unique name used in configs (for example 'hessianTrace'). */
+  /** Unique name used in configs (for example 'hessian-trace'). */
   readonly name: string;
   /** Computes the estimate; called at scheduled steps, outside the training step. */
   estimate(input: FlatnessInput): Promise<FlatnessEstimate>;

@@ -3,7 +3,7 @@ import { PluginApiMismatchError, PluginInvalidError, PluginNameClashError, Unkno
 import { validatePlugin, validatePlugins } from './plugin-validation.js';
 import { PLUGIN_API_VERSION } from './version.js';
 
-const ok = { name: 'my-plugin', version: '1.2.3', apiVersion: '^0.6.0' };
+const ok = { name: 'my-plugin', version: '1.2.3', apiVersion: '^0.7.0' };
 
 describe('validatePlugin', () => {
   it('accepts a minimal plugin and one with hooks, order and contributions', () => {
@@ -19,6 +19,36 @@ describe('validatePlugin', () => {
       setup: () => undefined,
     };
     expect(validatePlugin(full)).toBe(full);
+  });
+
+  it('holds every contribution name to one casing rule, kebab-case, suggesting the kebab form', () => {
+    const metric = (name: string) => ({ ...ok, contributes: { metrics: [{ name, compute: () => ({}) }] } });
+    for (const name of ['value', 'dead-zone', 'hessian-trace', 'l1-activation', '2x']) expect(validatePlugin(metric(name)).contributes?.metrics?.[0]?.name).toBe(name);
+    const cases: [string, string][] = [
+      ['jSquaredReLU', 'j-squared-re-lu'],
+      ['activationSparsity', 'activation-sparsity'],
+      ['my_act.v2', 'my-act-v2'],
+      ['-lead', 'lead'],
+      ['trailing-', 'trailing'],
+      ['double--dash', 'double-dash'],
+      ['', 'my-contribution'],
+    ];
+    for (const [name, suggested] of cases) {
+      const err = (() => {
+        try {
+          validatePlugin(metric(name), 'plugins.0');
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err, JSON.stringify(name)).toBeInstanceOf(PluginInvalidError);
+      expect((err as PluginInvalidError).code).toBe('E_PLUGIN_INVALID');
+      if (name === '') continue; // caught by the schema (a non-empty string) before the casing rule
+      expect((err as Error).message).toMatch(/'contributes\.metrics\.0\.name' must be kebab-case/);
+      expect((err as Error).message).toContain(`rename it '${suggested}'`);
+    }
+    const regularizer = { ...ok, contributes: { regularizers: [{ name: 'keyWeightL2', project: () => undefined }] } };
+    expect(() => validatePlugin(regularizer)).toThrow(/'contributes\.regularizers\.0\.name' must be kebab-case.*rename it 'key-weight-l2'/s);
   });
 
   it('rejects a factory passed instead of the plugin object, saying to call it', () => {

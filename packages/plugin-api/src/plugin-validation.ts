@@ -87,7 +87,39 @@ export function validatePlugin(value: unknown, source = 'the pipeline'): Plugin 
   }
   const plugin = value as Plugin;
   if (!semver.satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) throw new PluginApiMismatchError(plugin.name, plugin.apiVersion, PLUGIN_API_VERSION, origin);
+  checkContributionNames(plugin, origin);
   return plugin;
+}
+
+/** A contribution's name: lowercase words of letters and digits joined by '-' ('j-squared-relu'). */
+const CONTRIBUTION_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** 'jSquaredReLU' -> 'j-squared-re-lu', 'my_act.v2' -> 'my-act-v2': a suggestion for a name that breaks the rule. */
+function kebabOf(name: string): string {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.length ? words.join('-') : 'my-contribution';
+}
+
+/**
+ * One casing rule for every contribution (its config key and its figure prefix): kebab-case, as the
+ * built-in plugins are named (a built-in's contributions carry the plugin's own name).
+ */
+function checkContributionNames(plugin: Plugin, origin: string | undefined): void {
+  for (const [bucket, list] of Object.entries(plugin.contributes ?? {}) as [string, readonly { name: string }[] | undefined][]) {
+    (list ?? []).forEach((c, i) => {
+      if (CONTRIBUTION_NAME.test(c.name)) return;
+      throw new PluginInvalidError(plugin.name, `'contributes.${bucket}.${i}.name' must be kebab-case: lowercase letters and digits in words joined by '-' (it names the contribution in configs and prefixes its figures).`, {
+        received: c.name,
+        expected: `for example '${kebabOf(c.name)}'`,
+        fix: `rename it '${kebabOf(c.name)}' (plugin API 0.7 made contribution names kebab-case; see docs/writing-plugins.md section 9).`,
+      }, origin);
+    });
+  }
 }
 
 /** Validates every plugin and checks that names are unique; `sources` names where each came from. */

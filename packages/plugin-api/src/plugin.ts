@@ -70,7 +70,7 @@ export interface Plugin {
   readonly name: string;
   /** The plugin's own version (semver). */
   readonly version: string;
-  /** Range of @flatsparse/plugin-api versions it supports (semver range, for example '^0.6.0'; see PLUGIN_API_VERSION). */
+  /** Range of @flatsparse/plugin-api versions it supports (semver range, for example '^0.7.0'; see PLUGIN_API_VERSION). */
   readonly apiVersion: string;
   /** Ordering relative to other plugins. Without constraints, plugins run in name order. */
   readonly order?: PluginOrder;

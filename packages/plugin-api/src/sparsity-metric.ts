@@ -8,7 +8,7 @@ import type { MlpCapture } from './mlp-capture.js';
  * them back asynchronously at logging steps only (never a synchronous read in the training step).
  */
 export interface SparsityMetric {
-  /** Unique name used in configs and as the prefix of every figure (for example 'activationSparsity'). */
+  /** Unique name used in configs and as the prefix of every figure (for example 'activation-sparsity'). */
   readonly name: string;
   /** Whether `compute` needs the gradients dp/da/dz (then it only runs after a backward pass). */
   readonly needsGradients?: boolean;
@@ -26,7 +26,7 @@ export interface SparsityMetric {
 
 /** One figure of a metric for one layer after read-back. */
 export interface MetricValue {
-  /** `${metric}.${figure}`, for example 'activationSparsity.value'. */
+  /** `${metric}.${figure}`, for example 'activation-sparsity.value'. */
   readonly name: string;
   /** Block index, or 'mean'/'sum' for the reduced value. */
   readonly layer: number | 'mean' | 'sum';

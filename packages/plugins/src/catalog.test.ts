@@ -18,7 +18,7 @@ describe('builtinPlugins catalog', () => {
     for (const name of builtinPlugins.keys()) expect(text.includes(`\`${name}\``) || text.includes(`# ${name}`), name).toBe(true);
   });
 
-  it.each([...builtinPlugins.entries()])("'%s' builds a valid plugin named after its entry, contributing its kind", (name, entry) => {
+  it.each([...builtinPlugins.entries()])("'%s' builds a valid plugin named after its entry, contributing its kind under the same one name", (name, entry) => {
     const plugin = validatePlugin(entry.factory(entry.testOptions));
     expect(plugin.name).toBe(name);
     expect(plugin.version).toBe(BUILTIN_PLUGIN_VERSION);
@@ -26,14 +26,13 @@ describe('builtinPlugins catalog', () => {
     const key = KIND_TO_KEY[entry.kind];
     const contributes = plugin.contributes ?? {};
     if (key === undefined) {
-      // A 'method' (SAM) works through its hooks alone; its contribution field is its own name.
       expect(Object.keys(contributes)).toEqual([]);
-      expect(entry.contribution).toBe(name);
     } else {
       const contributed: readonly { name: string }[] = contributes[key] ?? [];
-      expect(contributed.map((c) => c.name)).toEqual([entry.contribution]);
+      // One name: the config key, the plugin's name and the contribution's (the prefix of its figures).
+      expect(contributed.map((c) => c.name)).toEqual([name]);
       // Anything else it contributes (a method's diagnostic metric) goes by the same name.
-      for (const [other, list] of Object.entries(contributes)) expect((list as { name: string }[]).map((c) => c.name), other).toEqual([entry.contribution]);
+      for (const [other, list] of Object.entries(contributes)) expect((list as { name: string }[]).map((c) => c.name), other).toEqual([name]);
     }
     expect(entry.description.length).toBeGreaterThan(10);
   });

@@ -46,8 +46,6 @@ export interface BuiltinPlugin {
   readonly description: string;
   /** What the plugin contributes. */
   readonly kind: BuiltinPluginKind;
-  /** Name of the contribution in configs and figure names (for example 'activationSparsity'); for an 'update-method', the method's name (the plugin's). */
-  readonly contribution: string;
   /**
    * Options the conformance suites (every backend) and the catalog's tests give the plugin, where its
    * defaults are not a meaningful test (a required option, or a non-default shape); kept here, next to
@@ -57,48 +55,51 @@ export interface BuiltinPlugin {
 }
 
 /** One entry; the factories validate `unknown` options with zod, so the cast only meets their typed signatures. */
-function entry<O>(kind: BuiltinPluginKind, contribution: string, factory: (options: O) => Plugin, description: string, testOptions?: O): BuiltinPlugin {
-  return Object.freeze({ kind, contribution, description, factory: (options: unknown) => factory(options as O), ...(testOptions === undefined ? {} : { testOptions }) });
+function entry<O>(kind: BuiltinPluginKind, factory: (options: O) => Plugin, description: string, testOptions?: O): BuiltinPlugin {
+  return Object.freeze({ kind, description, factory: (options: unknown) => factory(options as O), ...(testOptions === undefined ? {} : { testOptions }) });
 }
 
 const entries: readonly (readonly [string, BuiltinPlugin])[] = [
-  ['relu', entry('activation', 'relu', relu, 'ReLU, max(x, 0); flat on (-inf, 0].')],
-  ['gelu', entry<GeluOptions>('activation', 'gelu', gelu, "GELU, x Phi(x) (exact erf form; approximate: 'tanh' for the tanh form).")],
-  ['silu', entry('activation', 'silu', silu, 'SiLU / swish, x sigmoid(x); no flat region.')],
-  ['elu', entry<EluOptions>('activation', 'elu', elu, 'ELU, x for x > 0, alpha (e^x - 1) below; no flat region.')],
-  ['squared-relu', entry('activation', 'squaredRelu', squaredRelu, 'Squared ReLU, relu(x)^2; flat on (-inf, 0].')],
-  ['shifted-relu', entry<ShiftedReluOptions>('activation', 'shiftedRelu', shiftedRelu, 'Shifted ReLU, relu(x - sx) + sy; flat on (-inf, sx], at rest at sy.', { sx: 1.6, sy: -1.6 })],
+  ['relu', entry('activation', relu, 'ReLU, max(x, 0); flat on (-inf, 0].')],
+  ['gelu', entry<GeluOptions>('activation', gelu, "GELU, x Phi(x) (exact erf form; approximate: 'tanh' for the tanh form).")],
+  ['silu', entry('activation', silu, 'SiLU / swish, x sigmoid(x); no flat region.')],
+  ['elu', entry<EluOptions>('activation', elu, 'ELU, x for x > 0, alpha (e^x - 1) below; no flat region.')],
+  ['squared-relu', entry('activation', squaredRelu, 'Squared ReLU, relu(x)^2; flat on (-inf, 0].')],
+  ['shifted-relu', entry<ShiftedReluOptions>('activation', shiftedRelu, 'Shifted ReLU, relu(x - sx) + sy; flat on (-inf, sx], at rest at sy.', { sx: 1.6, sy: -1.6 })],
   [
     's-shaped-squared-relu',
-    entry<SShapedSquaredReluOptions>('activation', 'sShapedSquaredRelu', sShapedSquaredRelu, 'S-shaped squared ReLU of the stability study; flat on [sx - 1.5, sx + 1.5], at rest at sy.', { sx: -1.6, sy: 1.6 }),
+    entry<SShapedSquaredReluOptions>('activation', sShapedSquaredRelu, 'S-shaped squared ReLU of the stability study; flat on [sx - 1.5, sx + 1.5], at rest at sy.', { sx: -1.6, sy: 1.6 }),
   ],
   [
     'activation-sparsity',
-    entry<ActivationSparsityOptions>('metric', 'activationSparsity', activationSparsity, 'Fraction of activations within threshold (1e-6) of the rest value.'),
+    entry<ActivationSparsityOptions>('metric', activationSparsity, 'Fraction of activations within threshold (1e-6) of the rest value.'),
   ],
-  ['derivative-sparsity', entry('metric', 'derivativeSparsity', derivativeSparsity, "Fraction of pre-activations in the activation's flat regions (sigma' = 0).")],
-  ['dead-neurons', entry<DeadNeuronsOptions>('metric', 'deadNeurons', deadNeurons, 'Fraction of neurons inactive on every token of the batch.')],
-  ['topk-sparsity', entry<TopkSparsityOptions>('metric', 'topkSparsity', topkSparsity, "1 - mean(k)/n, k = fewest entries holding `mass` (0.99) of a token's L1 mass.")],
-  ['augmented-flatness', entry('metric', 'augmentedFlatness', augmentedFlatness, 'AS_K, AS_V, c0, c2, density and the identity self-check (needs gradients).')],
-  ['layer-norm-scale', entry<LayerNormScaleOptions>('metric', 'layerNormScale', layerNormScale, 'Diagnostic: MLP LayerNorm scales per layer (mean, min, fraction at the M2 bound 1).')],
-  ['active-slope', entry('metric', 'activeSlope', activeSlope, "Diagnostic: mean pre-activation and mean sigma' on the active entries (JSReLU: 1 + p).")],
-  ['activation-ratio', entry('metric', 'activationRatio', activationRatio, "Diagnostic: fraction of activations with |a| > 0, as the authors log it ('activation/ratio').")],
-  ['l1-activation', entry<L1ActivationOptions>('regularizer', 'l1Activation', l1Activation, 'L1 penalty mean |a| with a constant, linear or ProSparse weight schedule.', { weight: 1e-3 })],
-  ['zeroth-bias', entry<ZerothBiasOptions>('regularizer', 'zerothBias', zerothBias, 'M1: per-position MLP biases [maxTokens, d] (input or output), clipped to c |gamma| (c = 0.1) after every step; metric zerothBias.')],
+  ['derivative-sparsity', entry('metric', derivativeSparsity, "Fraction of pre-activations in the activation's flat regions (sigma' = 0).")],
+  ['dead-neurons', entry<DeadNeuronsOptions>('metric', deadNeurons, 'Fraction of neurons inactive on every token of the batch.')],
+  ['topk-sparsity', entry<TopkSparsityOptions>('metric', topkSparsity, "1 - mean(k)/n, k = fewest entries holding `mass` (0.99) of a token's L1 mass.")],
+  ['augmented-flatness', entry('metric', augmentedFlatness, 'AS_K, AS_V, c0, c2, density and the identity self-check (needs gradients).')],
+  ['layer-norm-scale', entry<LayerNormScaleOptions>('metric', layerNormScale, 'Diagnostic: MLP LayerNorm scales per layer (mean, min, fraction at the M2 bound 1).')],
+  ['active-slope', entry('metric', activeSlope, "Diagnostic: mean pre-activation and mean sigma' on the active entries (JSReLU: 1 + p).")],
+  ['activation-ratio', entry('metric', activationRatio, "Diagnostic: fraction of activations with |a| > 0, as the authors log it ('activation/ratio').")],
+  ['l1-activation', entry<L1ActivationOptions>('regularizer', l1Activation, 'L1 penalty mean |a| with a constant, linear or ProSparse weight schedule.', { weight: 1e-3 })],
+  ['zeroth-bias', entry<ZerothBiasOptions>('regularizer', zerothBias, 'M1: per-position MLP biases [maxTokens, d] (input or output), clipped to c |gamma| (c = 0.1) after every step; metric zerothBias.')],
   [
     'restricted-layer-norm',
-    entry<RestrictedLayerNormOptions>('regularizer', 'restrictedLayerNorm', restrictedLayerNorm, "M2: MLP LayerNorm shift removed (or frozen, 'finetune'), scale bounded below by 1 after every step."),
+    entry<RestrictedLayerNormOptions>('regularizer', restrictedLayerNorm, "M2: MLP LayerNorm shift removed (or frozen, 'finetune'), scale bounded below by 1 after every step."),
   ],
-  ['j-squared-relu', entry<JSquaredReLUOptions>('activation', 'jSquaredReLU', jSquaredReLU, "M3: J-SquaredReLU relu(x) + relu(x)^2 / 2, f' = (x + 1) 1[x >= 0]; flat on (-inf, 0).")],
-  ['hessian-trace', entry<HessianTraceOptions>('estimator', 'hessianTrace', hessianTrace, 'Trace of the Hessian on the fixed batch (Hutchinson or Hutch++), with its standard error.')],
-  ['hessian-eigenvalues', entry<HessianEigenvaluesOptions>('estimator', 'hessianEigenvalues', hessianEigenvalues, 'k largest Hessian eigenvalues (Lanczos or power iteration with deflation), each with its residual.')],
-  ['hessian-spectrum', entry<HessianSpectrumOptions>('estimator', 'hessianSpectrum', hessianSpectrum, 'Hessian spectral density by stochastic Lanczos quadrature (curve in the report), trace, extreme eigenvalues.')],
-  ['worst-case-sharpness', entry<WorstCaseSharpnessPluginOptions>('estimator', 'worstCaseSharpness', worstCaseSharpness, 'max L(w + e) - L(w) over a rho-ball (plain or ASAM-adaptive) by projected ascent.')],
-  ['average-sharpness', entry<AverageSharpnessPluginOptions>('estimator', 'averageSharpness', averageSharpness, 'E[L(w + noise)] - L(w) under Gaussian weight noise, with standard error and 95% interval.')],
-  ['sam', entry<SamOptions>('update-method', 'sam', sam, 'SAM / ASAM: gradient at the ascent point w + rho g/||g|| (adaptive: T_w-scaled), every k steps; 2x forward/backward.')],
+  ['j-squared-relu', entry<JSquaredReLUOptions>('activation', jSquaredReLU, "M3: J-SquaredReLU relu(x) + relu(x)^2 / 2, f' = (x + 1) 1[x >= 0]; flat on (-inf, 0).")],
+  ['hessian-trace', entry<HessianTraceOptions>('estimator', hessianTrace, 'Trace of the Hessian on the fixed batch (Hutchinson or Hutch++), with its standard error.')],
+  ['hessian-eigenvalues', entry<HessianEigenvaluesOptions>('estimator', hessianEigenvalues, 'k largest Hessian eigenvalues (Lanczos or power iteration with deflation), each with its residual.')],
+  ['hessian-spectrum', entry<HessianSpectrumOptions>('estimator', hessianSpectrum, 'Hessian spectral density by stochastic Lanczos quadrature (curve in the report), trace, extreme eigenvalues.')],
+  ['worst-case-sharpness', entry<WorstCaseSharpnessPluginOptions>('estimator', worstCaseSharpness, 'max L(w + e) - L(w) over a rho-ball (plain or ASAM-adaptive) by projected ascent.')],
+  ['average-sharpness', entry<AverageSharpnessPluginOptions>('estimator', averageSharpness, 'E[L(w + noise)] - L(w) under Gaussian weight noise, with standard error and 95% interval.')],
+  ['sam', entry<SamOptions>('update-method', sam, 'SAM / ASAM: gradient at the ascent point w + rho g/||g|| (adaptive: T_w-scaled), every k steps; 2x forward/backward.')],
 ];
 
-/** Every built-in plugin by its config name (equal to the plugin's `name`), read-only. */
+/**
+ * Every built-in plugin by its one name, read-only: the name configs use, the plugin's `name`, the name of
+ * what it contributes and the prefix of its figures.
+ */
 export const builtinPlugins: ReadonlyMap<string, BuiltinPlugin> = new Map(entries);
 
 /** Creates a built-in plugin by config name; throws E_CONFIG_INVALID (at `path`) for an unknown name. */

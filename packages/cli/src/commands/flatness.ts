@@ -1,4 +1,4 @@
-import { estimateCheckpoints, listCheckpoints, renderFlatnessReport, writeFileAtomic, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
+import { estimateCheckpoints, listCheckpoints, renderFlatnessReport, upgradeRecord, writeFileAtomic, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
 import { ConfigError, type BackendInfo } from '@flatsparse/plugin-api';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -100,7 +100,7 @@ async function readRunRecords(runDir: string): Promise<RunRecord[]> {
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as RunRecord);
+    .map((l) => upgradeRecord(JSON.parse(l) as RunRecord));
 }
 
 function fmt(v: number): string {

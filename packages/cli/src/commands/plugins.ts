@@ -6,14 +6,15 @@ import { formatTable } from '../table.js';
 const SECTION: Readonly<Record<string, string>> = { activation: 'activation', metric: 'metrics', regularizer: 'plugins', estimator: 'estimators', 'update-method': 'plugins' };
 
 /**
- * `flatsparse plugins`: every built-in plugin, its kind, the config key it goes under, the name of
- * what it contributes (activation, metric, estimator) and a one-line description.
+ * `flatsparse plugins`: every built-in plugin, its kind, the config key it goes under and a one-line
+ * description. A built-in has one name: the plugin's, its contribution's and its figures' prefix.
  */
 export function pluginsCommand(io: Io): number {
   const rows = [...builtinPlugins]
     .sort(([a, x], [b, y]) => x.kind.localeCompare(y.kind) || a.localeCompare(b))
-    .map(([name, entry]) => [name, entry.kind, SECTION[entry.kind] ?? 'plugins', entry.contribution, entry.description]);
-  io.out(formatTable(['plugin', 'kind', 'config key', 'contributes', 'description'], rows));
+    .map(([name, entry]) => [name, entry.kind, SECTION[entry.kind] ?? 'plugins', entry.description]);
+  io.out(formatTable(['plugin', 'kind', 'config key', 'description'], rows));
+  io.out("\nEach goes by its one name in configs, as its contribution's name and as the prefix of its figures ('activation-sparsity.value').");
   io.out("\nThird-party plugins: list their package or file under 'plugins:' (docs/writing-plugins.md); 'flatsparse new-plugin' scaffolds one.");
   return 0;
 }

@@ -55,7 +55,7 @@ export function defaultJobs(quick: boolean): number {
 function runLine(run: PlannedRun, outcome: string, records: readonly TrainerRecord[]): string {
   const task = taskNamed(run.labels['task']!, 'axes.task');
   const held = [...records].reverse().find((r) => r.split === 'heldOut');
-  return `${task.name} | ${armNamed(run.labels['arm']!, 'axes.arm').name.padEnd(17)} | seed ${run.labels['seed']}${outcome === 'reused' ? ' (reused)' : ''} | held-out ${task.quality === 'accuracy' ? `acc ${((held?.accuracy ?? Number.NaN) * 100).toFixed(1)}%` : `loss ${(held?.loss ?? Number.NaN).toFixed(4)}`} | inference act. sparsity ${((held?.figures['activationSparsity.value']?.mean ?? Number.NaN) * 100).toFixed(1)}%`;
+  return `${task.name} | ${armNamed(run.labels['arm']!, 'axes.arm').name.padEnd(17)} | seed ${run.labels['seed']}${outcome === 'reused' ? ' (reused)' : ''} | held-out ${task.quality === 'accuracy' ? `acc ${((held?.accuracy ?? Number.NaN) * 100).toFixed(1)}%` : `loss ${(held?.loss ?? Number.NaN).toFixed(4)}`} | inference act. sparsity ${((held?.figures['activation-sparsity.value']?.mean ?? Number.NaN) * 100).toFixed(1)}%`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   loadPlugin,
+  upgradeName,
   type EstimatorSchedule,
   type ModelSpec,
   type PipelineSpec,
@@ -58,7 +59,9 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
 
   const placed: Placed[] = [];
   const named = (ref: PluginRef, path: string, kind: BuiltinPluginKind, contributions?: ReadonlySet<string>): string => {
-    const { name, options: pluginOptions } = parts(ref);
+    const { name: given, options: pluginOptions } = parts(ref);
+    // A config of flatsparse 0.2 (a run's config.json) may name a contribution by its old camelCase name.
+    const name = contributions?.has(given) || builtinPlugins.has(given) ? given : upgradeName(given);
     if (contributions?.has(name)) {
       if (pluginOptions !== undefined) {
         throw new ConfigError(path, `'${name}' is a ${kind} contributed by a plugin under 'plugins', so it takes no options here.`, {
@@ -78,7 +81,7 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
       });
     }
     placed.push({ plugin: createBuiltinPlugin(name, pluginOptions, path), label: path });
-    return entry.contribution;
+    return name; // a built-in's contribution goes by the plugin's name
   };
   const activation = named(config.activation, 'activation', 'activation', contributed.activation);
   const metrics = config.metrics.map((ref, i) => named(ref, `metrics.${i}`, 'metric', contributed.metric));

@@ -23,7 +23,7 @@ export interface Ramps {
 
 type PluginEntry = string | { readonly name: string; readonly options?: Record<string, unknown> };
 
-/** The base config with the arm's activation, method plugins and the methods' own metrics (zerothBias). */
+/** The base config with the arm's activation, method plugins and the methods' own metrics (zeroth-bias). */
 function withMethods(base: PipelineConfigInput, activation: PipelineConfigInput['activation'], plugins: PluginEntry[], metrics: string[] = []): PipelineConfigInput {
   return { ...base, activation, plugins: [...(base.plugins ?? []), ...plugins], metrics: [...(base.metrics ?? []), ...metrics] } as PipelineConfigInput;
 }
@@ -40,10 +40,10 @@ const m3 = (ramps?: Ramps): PipelineConfigInput['activation'] => (ramps?.mixStep
  */
 export const ARMS: readonly Arm[] = [
   { name: 'vanilla', description: 'ReLU, no method', apply: (b) => withMethods(b, 'relu', []) },
-  { name: 'M1 input', description: 'zeroth biases on the MLP input, |b| <= 0.1 |gamma| (the paper)', apply: (b) => withMethods(b, 'relu', [m1('input')], ['zerothBias']) },
-  { name: 'M1 output', description: 'zeroth biases on the MLP output, |b| <= 0.1 |gamma| (the authors\' code)', apply: (b) => withMethods(b, 'relu', [m1('output')], ['zerothBias']) },
+  { name: 'M1 input', description: 'zeroth biases on the MLP input, |b| <= 0.1 |gamma| (the paper)', apply: (b) => withMethods(b, 'relu', [m1('input')], ['zeroth-bias']) },
+  { name: 'M1 output', description: 'zeroth biases on the MLP output, |b| <= 0.1 |gamma| (the authors\' code)', apply: (b) => withMethods(b, 'relu', [m1('output')], ['zeroth-bias']) },
   { name: 'M2 restricted-LN', description: 'MLP LayerNorm scale >= 1, no shift', apply: (b, r) => withMethods(b, 'relu', [m2(r)]) },
   { name: 'M3 JSReLU', description: 'J-SquaredReLU activation', apply: (b, r) => withMethods(b, m3(r), []) },
-  { name: 'sparsified input', description: 'M1 (input) + M2 + M3', apply: (b, r) => withMethods(b, m3(r), [m1('input'), m2(r)], ['zerothBias']) },
-  { name: 'sparsified output', description: 'M1 (output) + M2 + M3 (the authors\' configuration)', apply: (b, r) => withMethods(b, m3(r), [m1('output'), m2(r)], ['zerothBias']) },
+  { name: 'sparsified input', description: 'M1 (input) + M2 + M3', apply: (b, r) => withMethods(b, m3(r), [m1('input'), m2(r)], ['zeroth-bias']) },
+  { name: 'sparsified output', description: 'M1 (output) + M2 + M3 (the authors\' configuration)', apply: (b, r) => withMethods(b, m3(r), [m1('output'), m2(r)], ['zeroth-bias']) },
 ];

@@ -33,7 +33,7 @@ export interface Task {
   config(seed: number, settings: TaskSettings): PipelineConfigInput;
 }
 
-/** Every run measures sparsity, augmented flatness and the diagnostics that show whether a method acts (the M1 arms add zerothBias). */
+/** Every run measures sparsity, augmented flatness and the diagnostics that show whether a method acts (the M1 arms add zeroth-bias). */
 export const REPRODUCTION_METRICS = ['activation-sparsity', 'derivative-sparsity', 'dead-neurons', 'augmented-flatness', 'layer-norm-scale', 'active-slope', 'activation-ratio'];
 
 const QUICK = { steps: 40, logEvery: 10, evalEvery: 20 } as const;

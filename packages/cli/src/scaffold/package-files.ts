@@ -41,7 +41,7 @@ ${head.optionsDoc
 export const optionsSchema = ${head.schema};
 
 /** Options as written in a config (\`options:\`) or passed from code. */
-export type ${pascalCase(ctx.contribution)}Options = z.input<typeof optionsSchema>;
+export type ${pascalCase(ctx.identifier)}Options = z.input<typeof optionsSchema>;
 
 /** Validates options (undefined counts as {}), or throws E_PLUGIN_INVALID naming the option and what the schema accepts. */
 function parsedOptions(options: unknown): z.output<typeof optionsSchema> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contributionName, factoryName, validatePackageName } from './plugin-name.js';
+import { contributionName, factoryName, identifierOf, validatePackageName } from './plugin-name.js';
 
 describe('plugin names of new-plugin', () => {
   it('accepts npm package names, scoped ones included', () => {
@@ -21,12 +21,16 @@ describe('plugin names of new-plugin', () => {
     for (const [name, why] of cases) expect(() => validatePackageName(name), JSON.stringify(name)).toThrow(why);
   });
 
-  it('derives the contribution name: unscoped, without the flatsparse-plugin- prefix, camelCase', () => {
-    expect(contributionName('flatsparse-plugin-dead-zone')).toBe('deadZone');
-    expect(contributionName('@lab/flatsparse-plugin-grad-norm')).toBe('gradNorm');
-    expect(contributionName('my.act_v2~x')).toBe('myActV2X');
-    expect(contributionName('flatsparse-plugin-2x')).toBe('plugin2x');
-    expect(contributionName('flatsparse-plugin')).toBe('flatsparsePlugin');
+  it('derives the contribution name: unscoped, without the flatsparse-plugin- prefix, kebab-case; and its identifier, camelCase', () => {
+    expect(contributionName('flatsparse-plugin-dead-zone')).toBe('dead-zone');
+    expect(contributionName('@lab/flatsparse-plugin-grad-norm')).toBe('grad-norm');
+    expect(contributionName('my.act_v2~x')).toBe('my-act-v2-x');
+    expect(contributionName('flatsparse-plugin-2x')).toBe('2x');
+    expect(contributionName('flatsparse-plugin')).toBe('flatsparse-plugin');
+    expect(identifierOf('dead-zone')).toBe('deadZone');
+    expect(identifierOf('my-act-v2-x')).toBe('myActV2X');
+    expect(identifierOf('2x')).toBe('plugin2x');
+    expect(identifierOf('flatsparse-plugin')).toBe('flatsparsePlugin');
   });
 
   it('names the factory after the contribution unless that is a reserved word or a binding of the templates', () => {

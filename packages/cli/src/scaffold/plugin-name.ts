@@ -39,19 +39,24 @@ export function validatePackageName(name: string): void {
 
 /**
  * The contribution name of a package: its unscoped name without the 'flatsparse-plugin-' prefix, in
- * camelCase ('flatsparse-plugin-dead-zone' -> 'deadZone'); 'plugin' is put in front of a leading digit.
+ * kebab-case as plugin API 0.7 requires ('flatsparse-plugin-dead-zone' -> 'dead-zone', 'my.act_v2' ->
+ * 'my-act-v2').
  */
 export function contributionName(name: string): string {
   const bare = name.replace(/^@[^/]+\//, '');
   const stem = bare.startsWith(PREFIX) && bare.length > PREFIX.length ? bare.slice(PREFIX.length) : bare;
-  const words = stem.split(/[-._~]+/).filter(Boolean);
-  const camel = words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
+  return stem.split(/[-._~]+/).filter(Boolean).join('-');
+}
+
+/** A contribution name as a camelCase identifier ('dead-zone' -> 'deadZone'); 'plugin' is put in front of a leading digit. */
+export function identifierOf(contribution: string): string {
+  const camel = contribution.split('-').map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
   return /^[0-9]/.test(camel) ? `plugin${camel[0]!.toUpperCase()}${camel.slice(1)}` : camel;
 }
 
-/** A function name for the plugin factory: the contribution name, or `<name>Plugin` where that is a reserved or taken word. */
-export function factoryName(contribution: string): string {
-  return TAKEN.has(contribution) ? `${contribution}Plugin` : contribution;
+/** A function name for the plugin factory: the contribution's identifier, or `<identifier>Plugin` where that is a reserved or taken word. */
+export function factoryName(identifier: string): string {
+  return TAKEN.has(identifier) ? `${identifier}Plugin` : identifier;
 }
 
 /** PascalCase of a camelCase name ('deadZone' -> 'DeadZone'). */

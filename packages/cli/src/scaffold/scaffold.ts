@@ -7,7 +7,7 @@ import { estimatorTemplate } from './kinds/estimator.js';
 import { metricTemplate } from './kinds/metric.js';
 import { regularizerTemplate } from './kinds/regularizer.js';
 import { GITIGNORE, TSCONFIG, TSCONFIG_BUILD, VITEST_CONFIG, conformanceTest, packageJson, readme } from './package-files.js';
-import { contributionName, validatePackageName } from './plugin-name.js';
+import { contributionName, identifierOf, validatePackageName } from './plugin-name.js';
 import { PLUGIN_KINDS, type KindTemplate, type PluginKind, type TemplateContext } from './types.js';
 import { scaffoldVersions } from './versions.js';
 
@@ -76,7 +76,8 @@ export async function scaffoldPlugin(request: ScaffoldRequest): Promise<Scaffold
   const kind = request.kind as PluginKind;
   const dir = resolve(request.dir ?? request.name.replace(/^@[^/]+\//, ''));
   await claimDirectory(dir);
-  const ctx: TemplateContext = { name: request.name, contribution: contributionName(request.name), kind, versions: await scaffoldVersions() };
+  const contribution = contributionName(request.name);
+  const ctx: TemplateContext = { name: request.name, contribution, identifier: identifierOf(contribution), kind, versions: await scaffoldVersions() };
   const files = pluginFiles(ctx);
   await writeDirAtomic(dir, async (tmp) => {
     for (const [path, text] of Object.entries(files)) {

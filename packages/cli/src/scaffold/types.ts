@@ -30,8 +30,10 @@ export interface ScaffoldVersions {
 export interface TemplateContext {
   /** npm package name, also the plugin's `name` (for example 'flatsparse-plugin-dead-zone'). */
   readonly name: string;
-  /** Name of the contribution in configs and figure names, a camelCase identifier (for example 'deadZone'). */
+  /** Name of the contribution in configs and figure names, kebab-case (for example 'dead-zone'). */
   readonly contribution: string;
+  /** The same name as a camelCase identifier, for the generated functions and types (for example 'deadZone'). */
+  readonly identifier: string;
   /** What the plugin contributes. */
   readonly kind: PluginKind;
   readonly versions: ScaffoldVersions;

@@ -1,4 +1,4 @@
-import { writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
+import { upgradeRecord, writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,16 +48,17 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** result.json of the run, when it is this run's (same id). */
+/** result.json of the run, when it is this run's (same id); figure names of flatsparse 0.2 read under today's. */
 export async function readResult(run: PlannedRun): Promise<RunResult | undefined> {
   const result = await readJson<RunResult>(join(run.runDir, RESULT_FILE));
-  return result?.id === run.id ? result : undefined;
+  if (result?.id !== run.id) return undefined;
+  return { ...result, finalTrain: result.finalTrain && upgradeRecord(result.finalTrain), finalHeldOut: result.finalHeldOut && upgradeRecord(result.finalHeldOut) };
 }
 
-/** The run's records (metrics.jsonl), empty where there are none. */
+/** The run's records (metrics.jsonl), empty where there are none; figure names of flatsparse 0.2 read under today's. */
 export async function readRecords(runDir: string): Promise<TrainerRecord[]> {
   const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as TrainerRecord);
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => upgradeRecord(JSON.parse(l) as TrainerRecord));
 }
 
 /** run.json's status and completed steps, if the directory holds a run. */

@@ -18,7 +18,7 @@ import { readTogether } from '../train/train-record.js';
 
 /** When one estimator runs during training. */
 export interface EstimatorSchedule {
-  /** Name of the estimator (a contribution of a plugin in the pipeline, for example 'hessianTrace'). */
+  /** Name of the estimator (a contribution of a plugin in the pipeline, for example 'hessian-trace'). */
   readonly name: string;
   /** Runs after every `every` steps (none: only at the end and at checkpoints, as set below). */
   readonly every?: number;

@@ -4,6 +4,7 @@ import type { RunFailure, RunWarning } from '../faults/fault-records.js';
 import type { FlatnessRecord } from '../flatness/estimator-runner.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderReport } from './html-report.js';
+import { upgradeFlatnessRecord, upgradeRecord } from './legacy-names.js';
 import { recordsToCsv, type RunRecord } from './run-record.js';
 import type { RunStatus } from './run-status.js';
 
@@ -61,12 +62,12 @@ export class RunDirectory {
    */
   async loadExisting(): Promise<void> {
     const text = await readFile(join(this.path, 'metrics.jsonl'), 'utf8').catch(() => '');
-    this.records = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RunRecord);
+    this.records = text.split('\n').filter((l) => l.trim() !== '').map((l) => upgradeRecord(JSON.parse(l) as RunRecord));
     this.warnings = JSON.parse(await readFile(join(this.path, 'warnings.json'), 'utf8').catch(() => '[]')) as RunWarning[];
     const failure = await readFile(join(this.path, 'failure.json'), 'utf8').catch(() => undefined);
     this.failure = failure === undefined ? undefined : (JSON.parse(failure) as RunFailure);
     const flatness = await readFile(join(this.path, 'flatness.jsonl'), 'utf8').catch(() => '');
-    this.flatness = flatness.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as FlatnessRecord);
+    this.flatness = flatness.split('\n').filter((l) => l.trim() !== '').map((l) => upgradeFlatnessRecord(JSON.parse(l) as FlatnessRecord));
     if (this.flatness.length > 0) this.stale.add('flatness');
     if (this.warnings.length > 0) this.stale.add('warnings');
     this.resumed = true;

@@ -26,7 +26,7 @@ export function sShapedSquaredReluActivation(options: SShapedSquaredReluOptions 
   const { sx, sy } = parseOptions(schema, options, { plugin: 's-shaped-squared-relu' });
   const sq = (v: number): number => Math.max(v, 0) ** 2;
   return Object.freeze({
-    name: 'sShapedSquaredRelu',
+    name: 's-shaped-squared-relu',
     apply: (x: tf.Tensor) =>
       tf.tidy(() => {
         const u = tf.sub(x, sx);
@@ -43,7 +43,7 @@ export function sShapedSquaredReluActivation(options: SShapedSquaredReluOptions 
   });
 }
 
-/** Plugin 's-shaped-squared-relu': contributes the activation 'sShapedSquaredRelu'. */
+/** Plugin 's-shaped-squared-relu': contributes the activation 's-shaped-squared-relu'. */
 export function sShapedSquaredRelu(options: SShapedSquaredReluOptions = {}): Plugin {
   return builtinPlugin('s-shaped-squared-relu', { activations: [sShapedSquaredReluActivation(options)] });
 }

@@ -20,7 +20,7 @@ const schema = z.strictObject({ sx: z.number().default(0), sy: z.number().defaul
 export function shiftedReluActivation(options: ShiftedReluOptions = {}): ActivationFunction {
   const { sx, sy } = parseOptions(schema, options, { plugin: 'shifted-relu' });
   return Object.freeze({
-    name: 'shiftedRelu',
+    name: 'shifted-relu',
     apply: (x: tf.Tensor) => tf.tidy(() => tf.add(tf.relu(tf.sub(x, sx)), sy)),
     derivative: (x: tf.Tensor) => tf.tidy(() => tf.cast(tf.greater(tf.sub(x, sx), 0), 'float32')),
     flatRegions: Object.freeze([interval(-Infinity, sx, false, true)]),
@@ -30,7 +30,7 @@ export function shiftedReluActivation(options: ShiftedReluOptions = {}): Activat
   });
 }
 
-/** Plugin 'shifted-relu': contributes the activation 'shiftedRelu'. */
+/** Plugin 'shifted-relu': contributes the activation 'shifted-relu'. */
 export function shiftedRelu(options: ShiftedReluOptions = {}): Plugin {
   return builtinPlugin('shifted-relu', { activations: [shiftedReluActivation(options)] });
 }

@@ -5,7 +5,7 @@ import { builtinPlugin } from '../plugin-meta.js';
 
 /** Squared ReLU, relu(x)^2 (Primer): derivative 2 relu(x), flat on (-inf, 0], at rest at 0. */
 export const squaredReluActivation: ActivationFunction = Object.freeze({
-  name: 'squaredRelu',
+  name: 'squared-relu',
   apply: (x: tf.Tensor) => tf.tidy(() => tf.square(tf.relu(x))),
   derivative: (x: tf.Tensor) => tf.tidy(() => tf.mul(tf.relu(x), 2)),
   flatRegions: Object.freeze([interval(-Infinity, 0, false, true)]),
@@ -16,7 +16,7 @@ export const squaredReluActivation: ActivationFunction = Object.freeze({
 /** Squared ReLU takes no options. */
 export type SquaredReluOptions = Record<string, never>;
 
-/** Plugin 'squared-relu': contributes the activation 'squaredRelu'. */
+/** Plugin 'squared-relu': contributes the activation 'squared-relu'. */
 export function squaredRelu(options: SquaredReluOptions = {}): Plugin {
   parseOptions(z.strictObject({}), options, { plugin: 'squared-relu' });
   return builtinPlugin('squared-relu', { activations: [squaredReluActivation] });

@@ -16,13 +16,13 @@ export function activationRatioOf(a: tf.Tensor): tf.Scalar {
   return tf.mean(tf.step(tf.abs(a))) as tf.Scalar;
 }
 
-/** The metric 'activationRatio' ({ value }), from the forward pass. */
+/** The metric 'activation-ratio' ({ value }), from the forward pass. */
 export function activationRatioMetric(options: ActivationRatioOptions = {}): SparsityMetric {
   parseOptions(z.strictObject({}), options, { plugin: 'activation-ratio' });
-  return Object.freeze({ name: 'activationRatio', compute: (capture: MlpCapture) => ({ value: activationRatioOf(capture.a) }) });
+  return Object.freeze({ name: 'activation-ratio', compute: (capture: MlpCapture) => ({ value: activationRatioOf(capture.a) }) });
 }
 
-/** Plugin 'activation-ratio': contributes the diagnostic metric 'activationRatio', the authors' density of non-zero activations. */
+/** Plugin 'activation-ratio': contributes the diagnostic metric 'activation-ratio', the authors' density of non-zero activations. */
 export function activationRatio(options: ActivationRatioOptions = {}): Plugin {
   return builtinPlugin('activation-ratio', { metrics: [activationRatioMetric(options)] });
 }

@@ -23,13 +23,13 @@ export function activeSlopeOf(capture: MlpCapture): { meanPre: tf.Scalar; meanSl
   };
 }
 
-/** The metric 'activeSlope' ({ meanPre, meanSlope } on the active entries), from the forward pass. */
+/** The metric 'active-slope' ({ meanPre, meanSlope } on the active entries), from the forward pass. */
 export function activeSlopeMetric(options: ActiveSlopeOptions = {}): SparsityMetric {
   parseOptions(z.strictObject({}), options, { plugin: 'active-slope' });
-  return Object.freeze({ name: 'activeSlope', compute: (capture: MlpCapture) => ({ ...activeSlopeOf(capture) }) });
+  return Object.freeze({ name: 'active-slope', compute: (capture: MlpCapture) => ({ ...activeSlopeOf(capture) }) });
 }
 
-/** Plugin 'active-slope': contributes the diagnostic metric 'activeSlope' (whether M3 acts: its slope 1 + p above 1). */
+/** Plugin 'active-slope': contributes the diagnostic metric 'active-slope' (whether M3 acts: its slope 1 + p above 1). */
 export function activeSlope(options: ActiveSlopeOptions = {}): Plugin {
   return builtinPlugin('active-slope', { metrics: [activeSlopeMetric(options)] });
 }

@@ -30,7 +30,7 @@ export function layerNormScaleOf(scale: tf.Tensor, bound = 1, tolerance = 1e-6):
 }
 
 /**
- * The diagnostic metric 'layerNormScale' ({ mean, min, atBound } of the scale of the LayerNorm
+ * The diagnostic metric 'layer-norm-scale' ({ mean, min, atBound } of the scale of the LayerNorm
  * feeding each MLP block). It reads the model's parameters, which the plugin's 'modelBuilt' hook hands
  * it: use it through `layerNormScale()`. A block without a LayerNorm scale gets no figures.
  */
@@ -38,7 +38,7 @@ export function layerNormScaleMetric(options: LayerNormScaleOptions = {}): Spars
   const { bound, tolerance } = parseOptions(schema, options, { plugin: PLUGIN });
   let model: ModelView | undefined;
   return Object.freeze({
-    name: 'layerNormScale',
+    name: 'layer-norm-scale',
     bind: (m: ModelView) => void (model = m),
     compute: (capture: MlpCapture) => {
       if (model === undefined) {
@@ -52,7 +52,7 @@ export function layerNormScaleMetric(options: LayerNormScaleOptions = {}): Spars
 }
 
 /**
- * Plugin 'layer-norm-scale': contributes the metric 'layerNormScale', the MLP LayerNorm scales per
+ * Plugin 'layer-norm-scale': contributes the metric 'layer-norm-scale', the MLP LayerNorm scales per
  * layer (mean, min, fraction at the M2 bound), so a run shows whether restricted LayerNorm binds (the
  * scales sinking below 1 in a vanilla run under weight decay, held at 1 with M2).
  */

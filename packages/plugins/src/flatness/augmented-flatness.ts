@@ -76,10 +76,10 @@ function flatnessFigures(capture: MlpCapture): AugmentedFlatnessFigures {
   return { asK, asV, c0, c2, density, identityDensity, identityError, ratio };
 }
 
-/** The metric 'augmentedFlatness' (needs gradients) with the figures of AugmentedFlatnessFigures. */
+/** The metric 'augmented-flatness' (needs gradients) with the figures of AugmentedFlatnessFigures. */
 export function augmentedFlatnessMetric(options: AugmentedFlatnessOptions = {}): SparsityMetric {
   parseOptions(z.strictObject({}), options, { plugin: PLUGIN });
-  return Object.freeze({ name: 'augmentedFlatness', needsGradients: true, compute: computeShared });
+  return Object.freeze({ name: 'augmented-flatness', needsGradients: true, compute: computeShared });
 }
 
 /**
@@ -91,7 +91,7 @@ function computeShared(capture: MlpCapture): Readonly<Record<string, tf.Scalar>>
   return { ...flatnessFigures(capture) };
 }
 
-/** Plugin 'augmented-flatness': contributes the metric 'augmentedFlatness'. */
+/** Plugin 'augmented-flatness': contributes the metric 'augmented-flatness'. */
 export function augmentedFlatness(options: AugmentedFlatnessOptions = {}): Plugin {
   return builtinPlugin(PLUGIN, { metrics: [augmentedFlatnessMetric(options)] });
 }

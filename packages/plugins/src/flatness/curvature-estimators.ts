@@ -122,7 +122,7 @@ function hessianEstimator<R extends CurvatureFigures>(
 }
 
 /**
- * Estimator 'hessianTrace': the trace of the Hessian of the loss on the fixed batch by Hutchinson's
+ * Estimator 'hessian-trace': the trace of the Hessian of the loss on the fixed batch by Hutchinson's
  * estimator (or Hutch++), with its standard error (`trace`, `traceStdErr`).
  */
 export function hessianTraceEstimator(options: HessianTraceOptions = {}): FlatnessEstimator {
@@ -131,11 +131,11 @@ export function hessianTraceEstimator(options: HessianTraceOptions = {}): Flatne
     options,
     { plugin: 'hessian-trace' },
   );
-  return hessianEstimator('hessianTrace', o, (op, seed) => estimateTrace(op, { seed, probes: o.probes, variant: o.variant }));
+  return hessianEstimator('hessian-trace', o, (op, seed) => estimateTrace(op, { seed, probes: o.probes, variant: o.variant }));
 }
 
 /**
- * Estimator 'hessianEigenvalues': the k largest eigenvalues of the Hessian by Lanczos (or power
+ * Estimator 'hessian-eigenvalues': the k largest eigenvalues of the Hessian by Lanczos (or power
  * iteration with deflation), each with its residual ||Hv - lambda v|| as error bar (`lambda1`,
  * `lambda1Residual`, ...).
  */
@@ -151,11 +151,11 @@ export function hessianEigenvaluesEstimator(options: HessianEigenvaluesOptions =
     options,
     { plugin: 'hessian-eigenvalues' },
   );
-  return hessianEstimator('hessianEigenvalues', o, (op, seed) => topEigenvalues(op, { seed, k: o.k, method: o.method, steps: o.steps, maxIterations: o.maxIterations }));
+  return hessianEstimator('hessian-eigenvalues', o, (op, seed) => topEigenvalues(op, { seed, k: o.k, method: o.method, steps: o.steps, maxIterations: o.maxIterations }));
 }
 
 /**
- * Estimator 'hessianSpectrum': the spectral density of the Hessian by stochastic Lanczos quadrature,
+ * Estimator 'hessian-spectrum': the spectral density of the Hessian by stochastic Lanczos quadrature,
  * as the curve `spectralDensity` (plotted in reports) and the figures `trace`, `traceStdErr`,
  * `lambdaMax`, `lambdaMin`.
  */
@@ -171,13 +171,13 @@ export function hessianSpectrumEstimator(options: HessianSpectrumOptions = {}): 
     options,
     { plugin: 'hessian-spectrum' },
   );
-  return hessianEstimator('hessianSpectrum', o, (op, seed) => spectralDensity(op, { seed, probes: o.probes, steps: o.steps, gridSize: o.gridSize, sigma: o.sigma }), (result) => ({
+  return hessianEstimator('hessian-spectrum', o, (op, seed) => spectralDensity(op, { seed, probes: o.probes, steps: o.steps, gridSize: o.gridSize, sigma: o.sigma }), (result) => ({
     spectralDensity: result.density,
   }));
 }
 
 /**
- * Estimator 'worstCaseSharpness': max of L(w + e) - L(w) over a rho-ball (plain or adaptive), by
+ * Estimator 'worst-case-sharpness': max of L(w + e) - L(w) over a rho-ball (plain or adaptive), by
  * SAM-style ascent (`worstCaseSharpness`, `lossAtMax`, `loss`, `ascentSteps`).
  */
 export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOptions = {}): FlatnessEstimator {
@@ -193,7 +193,7 @@ export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOpt
     { plugin: 'worst-case-sharpness' },
   );
   return Object.freeze({
-    name: 'worstCaseSharpness',
+    name: 'worst-case-sharpness',
     async estimate(input: FlatnessInput) {
       await registerGradients();
       const { ascentSteps, ...estimate } = await estimateWorstCaseSharpness(input, { rho: o.rho, steps: o.steps, adaptive: o.adaptive, eta: o.eta, filter: o.params });
@@ -202,7 +202,7 @@ export function worstCaseSharpnessEstimator(options: WorstCaseSharpnessPluginOpt
   });
 }
 
-/** Estimator 'averageSharpness': E[L(w + sigma eps)] - L(w) under Gaussian weight noise, with its standard error and 95% interval. */
+/** Estimator 'average-sharpness': E[L(w + sigma eps)] - L(w) under Gaussian weight noise, with its standard error and 95% interval. */
 export function averageSharpnessEstimator(options: AverageSharpnessPluginOptions = {}): FlatnessEstimator {
   const o = parseOptions(
     z.strictObject({
@@ -216,7 +216,7 @@ export function averageSharpnessEstimator(options: AverageSharpnessPluginOptions
     { plugin: 'average-sharpness' },
   );
   return Object.freeze({
-    name: 'averageSharpness',
+    name: 'average-sharpness',
     async estimate(input: FlatnessInput) {
       await registerGradients();
       return estimateAverageSharpness(input, { sigma: o.sigma, samples: o.samples, relative: o.relative, antithetic: o.antithetic, filter: o.params });
@@ -224,27 +224,27 @@ export function averageSharpnessEstimator(options: AverageSharpnessPluginOptions
   });
 }
 
-/** Plugin 'hessian-trace': contributes the estimator 'hessianTrace'. */
+/** Plugin 'hessian-trace': contributes the estimator 'hessian-trace'. */
 export function hessianTrace(options: HessianTraceOptions = {}): Plugin {
   return builtinPlugin('hessian-trace', { estimators: [hessianTraceEstimator(options)] });
 }
 
-/** Plugin 'hessian-eigenvalues': contributes the estimator 'hessianEigenvalues'. */
+/** Plugin 'hessian-eigenvalues': contributes the estimator 'hessian-eigenvalues'. */
 export function hessianEigenvalues(options: HessianEigenvaluesOptions = {}): Plugin {
   return builtinPlugin('hessian-eigenvalues', { estimators: [hessianEigenvaluesEstimator(options)] });
 }
 
-/** Plugin 'hessian-spectrum': contributes the estimator 'hessianSpectrum'. */
+/** Plugin 'hessian-spectrum': contributes the estimator 'hessian-spectrum'. */
 export function hessianSpectrum(options: HessianSpectrumOptions = {}): Plugin {
   return builtinPlugin('hessian-spectrum', { estimators: [hessianSpectrumEstimator(options)] });
 }
 
-/** Plugin 'worst-case-sharpness': contributes the estimator 'worstCaseSharpness'. */
+/** Plugin 'worst-case-sharpness': contributes the estimator 'worst-case-sharpness'. */
 export function worstCaseSharpness(options: WorstCaseSharpnessPluginOptions = {}): Plugin {
   return builtinPlugin('worst-case-sharpness', { estimators: [worstCaseSharpnessEstimator(options)] });
 }
 
-/** Plugin 'average-sharpness': contributes the estimator 'averageSharpness'. */
+/** Plugin 'average-sharpness': contributes the estimator 'average-sharpness'. */
 export function averageSharpness(options: AverageSharpnessPluginOptions = {}): Plugin {
   return builtinPlugin('average-sharpness', { estimators: [averageSharpnessEstimator(options)] });
 }

@@ -25,7 +25,7 @@ const schema = z.strictObject({
 });
 
 /**
- * J-SquaredReLU (M3) as a plain activation named 'jSquaredReLU': f(x) = relu(x) + relu(x)^2 / 2 with
+ * J-SquaredReLU (M3) as a plain activation named 'j-squared-relu': f(x) = relu(x) + relu(x)^2 / 2 with
  * the custom gradient (x + 1) * 1[x >= 0]; flat on (-inf, 0) (open: f'(0) = 1), at rest at 0. With
  * `mix`, the ramp from ReLU reads the step of the ActivationContext; `derivative` and `reference`
  * called without a context use the step of the latest `apply` (metrics compute on the captures of the
@@ -33,7 +33,7 @@ const schema = z.strictObject({
  */
 export function jSquaredReLUActivation(options: JSquaredReLUOptions = {}): ActivationFunction {
   const { bounded, mix } = parseOptions(schema, options, { plugin: PLUGIN });
-  const base = { name: 'jSquaredReLU', flatRegions: Object.freeze([interval(-Infinity, 0, false, false)]), restRegions: Object.freeze([interval(0, 0)]) };
+  const base = { name: 'j-squared-relu', flatRegions: Object.freeze([interval(-Infinity, 0, false, false)]), restRegions: Object.freeze([interval(0, 0)]) };
   if (mix === false) {
     return Object.freeze({
       ...base,
@@ -70,7 +70,7 @@ export function jSquaredReLUActivation(options: JSquaredReLUOptions = {}): Activ
   });
 }
 
-/** Plugin 'j-squared-relu' (M3): contributes the activation 'jSquaredReLU' (select it with `activation: 'jSquaredReLU'`). */
+/** Plugin 'j-squared-relu' (M3): contributes the activation 'j-squared-relu' (select it with `activation: 'j-squared-relu'`). */
 export function jSquaredReLU(options: JSquaredReLUOptions = {}): Plugin {
   return builtinPlugin(PLUGIN, { activations: [jSquaredReLUActivation(options)] });
 }

@@ -63,7 +63,7 @@ export function restrictLayerNormScale(scale: tf.Tensor, bound: number, keepSign
 export function restrictedLayerNormRegularizer(options: RestrictedLayerNormOptions = {}): Regularizer {
   const parsed = parseOptions(schema, options, { plugin: PLUGIN });
   return Object.freeze({
-    name: 'restrictedLayerNorm',
+    name: 'restricted-layer-norm',
     project(model: ModelView, step: number) {
       const bound = boundAt(step, parsed);
       for (const block of model.mlpBlocks) {
@@ -92,7 +92,7 @@ export function restrictLayerNorms(model: ModelView, options: RestrictedLayerNor
 
 /**
  * Plugin 'restricted-layer-norm' (M2): a lower bound on the scale of the LayerNorms feeding MLP blocks,
- * with their shift removed (scratch) or frozen (finetune). Contributes the regularizer 'restrictedLayerNorm'.
+ * with their shift removed (scratch) or frozen (finetune). Contributes the regularizer 'restricted-layer-norm'.
  */
 export function restrictedLayerNorm(options: RestrictedLayerNormOptions = {}): Plugin {
   const regularizer = restrictedLayerNormRegularizer(options);

@@ -30,7 +30,7 @@ function build(options: SparsifiedOptions, defaults: { restrictedLayerNorm: Rest
 
 /**
  * The paper's "sparsified" Transformer from scratch: M1 zeroth biases (c = 0.1) + M2 restricted
- * LayerNorm (shift removed, gamma >= 1) + M3 J-SquaredReLU (select `activation: 'jSquaredReLU'`).
+ * LayerNorm (shift removed, gamma >= 1) + M3 J-SquaredReLU (select `activation: 'j-squared-relu'`).
  * Each method can be switched off (`false`) or configured for ablations. Returns the plugins.
  */
 export function sparsified(options: SparsifiedOptions = {}): Plugin[] {
@@ -46,9 +46,9 @@ export function sparsifiedFinetune(options: SparsifiedOptions = {}): Plugin[] {
   return build(options, { restrictedLayerNorm: { mode: 'finetune' }, jSquaredReLU: { mix: true } });
 }
 
-/** The activation a run with these options selects: 'jSquaredReLU' unless M3 is off ('relu'). */
-export function sparsifiedActivation(options: SparsifiedOptions = {}): 'jSquaredReLU' | 'relu' {
-  return parseOptions(schema, options, { plugin: PRESET }).jSquaredReLU === false ? 'relu' : 'jSquaredReLU';
+/** The activation a run with these options selects: 'j-squared-relu' unless M3 is off ('relu'). */
+export function sparsifiedActivation(options: SparsifiedOptions = {}): 'j-squared-relu' | 'relu' {
+  return parseOptions(schema, options, { plugin: PRESET }).jSquaredReLU === false ? 'relu' : 'j-squared-relu';
 }
 
 /** One arm of the ablation study: a name, fresh plugins per run (with the activation's plugin) and the activation to select. */
@@ -58,7 +58,7 @@ export interface SparsifiedArm {
   /** Fresh plugin objects for one run, the activation's plugin included. */
   plugins(): Plugin[];
   /** The activation name to select in the run. */
-  readonly activation: 'jSquaredReLU' | 'relu';
+  readonly activation: 'j-squared-relu' | 'relu';
 }
 
 function arm(name: string, options: SparsifiedOptions): SparsifiedArm {

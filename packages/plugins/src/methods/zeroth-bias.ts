@@ -61,7 +61,7 @@ function addTableRows(table: tf.Variable, block: number): MlpTransform {
 export function zerothBiasRegularizer(options: ZerothBiasOptions = {}): Regularizer {
   const { c } = parseOptions(schema, options, { plugin: PLUGIN });
   return Object.freeze({
-    name: 'zerothBias',
+    name: 'zeroth-bias',
     project(model: ModelView) {
       for (const block of model.mlpBlocks) {
         const name = zerothBiasName(block.index);
@@ -109,15 +109,15 @@ export function zerothBiasStatsOf(table: tf.Tensor, lnScale: tf.Tensor | undefin
   });
 }
 
-/** The diagnostic metric 'zerothBias' of a plugin instance: { meanAbs, atBound } per block, from the tables the plugin added. */
+/** The diagnostic metric 'zeroth-bias' of a plugin instance: { meanAbs, atBound } per block, from the tables the plugin added. */
 function zerothBiasMetric(c: number, model: () => ModelView | undefined): SparsityMetric {
   return Object.freeze({
-    name: 'zerothBias',
+    name: 'zeroth-bias',
     compute: (capture: MlpCapture) => {
       const view = model();
       const table = view?.params.get(zerothBiasName(capture.block.index));
       if (view === undefined || table === undefined) {
-        throw new PluginError(PLUGIN, 'compute', undefined, new Error(`no zeroth-bias table for block ${capture.block.index}`), "measure 'zerothBias' only in a pipeline with the plugin 'zeroth-bias' (its 'modelBuilt' hook adds the tables).");
+        throw new PluginError(PLUGIN, 'compute', undefined, new Error(`no zeroth-bias table for block ${capture.block.index}`), "measure 'zeroth-bias' only in a pipeline with the plugin 'zeroth-bias' (its 'modelBuilt' hook adds the tables).");
       }
       const scale = capture.block.lnScale === undefined ? undefined : view.params.get(capture.block.lnScale);
       return zerothBiasStatsOf(table, scale, c);
@@ -128,8 +128,8 @@ function zerothBiasMetric(c: number, model: () => ModelView | undefined): Sparsi
 /**
  * Plugin 'zeroth-bias' (M1, "DB-MLP"): in 'modelBuilt', one trainable table b [maxTokens, d] per MLP
  * block, zero-initialised, added to the MLP input (x_t = LN(h_t) + b_t) or output; token position t
- * uses row t. Contributes the regularizer 'zerothBias' that clips b to c |gamma| after every step, and
- * the diagnostic metric 'zerothBias' (mean |b| and the fraction at the bound, per layer).
+ * uses row t. Contributes the regularizer 'zeroth-bias' that clips b to c |gamma| after every step, and
+ * the diagnostic metric 'zeroth-bias' (mean |b| and the fraction at the bound, per layer).
  */
 export function zerothBias(options: ZerothBiasOptions = {}): Plugin {
   const regularizer = zerothBiasRegularizer(options);

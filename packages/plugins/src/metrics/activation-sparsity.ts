@@ -19,17 +19,17 @@ export function activationSparsityOf(a: tf.Tensor, restRegions: readonly Interva
   return tf.tidy(() => tf.div(intervalCounts(a, restRegions, threshold).inside, a.size) as tf.Scalar);
 }
 
-/** The metric 'activationSparsity' with the figure { value }, from the forward pass only. */
+/** The metric 'activation-sparsity' with the figure { value }, from the forward pass only. */
 export function activationSparsityMetric(options: ActivationSparsityOptions = {}): SparsityMetric {
   const { threshold } = parseOptions(schema, options, { plugin: 'activation-sparsity' });
   return Object.freeze({
-    name: 'activationSparsity',
+    name: 'activation-sparsity',
     // Untidied on purpose: computeFigures' scope disposes the intermediates, and dead neurons reuses the counts of a.
     compute: (capture: MlpCapture) => ({ value: tf.div(intervalCounts(capture.a, capture.activation.restRegions, threshold).inside, capture.a.size) as tf.Scalar }),
   });
 }
 
-/** Plugin 'activation-sparsity': contributes the metric 'activationSparsity'. */
+/** Plugin 'activation-sparsity': contributes the metric 'activation-sparsity'. */
 export function activationSparsity(options: ActivationSparsityOptions = {}): Plugin {
   return builtinPlugin('activation-sparsity', { metrics: [activationSparsityMetric(options)] });
 }

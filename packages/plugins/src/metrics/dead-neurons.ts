@@ -29,17 +29,17 @@ function deadFraction(a: tf.Tensor, restRegions: readonly Interval[], threshold:
   return tf.div(tf.add(tf.sub(n, tf.sum(counts.everOutside)), tf.mul(counts.inside, 0)), n) as tf.Scalar;
 }
 
-/** The metric 'deadNeurons' with the figure { value }, from the forward pass only. */
+/** The metric 'dead-neurons' with the figure { value }, from the forward pass only. */
 export function deadNeuronsMetric(options: DeadNeuronsOptions = {}): SparsityMetric {
   const { threshold } = parseOptions(schema, options, { plugin: 'dead-neurons' });
   return Object.freeze({
-    name: 'deadNeurons',
+    name: 'dead-neurons',
     // Untidied on purpose: computeFigures' scope disposes the intermediates; the counts of a are shared with activation sparsity.
     compute: (capture: MlpCapture) => ({ value: deadFraction(capture.a, capture.activation.restRegions, threshold) }),
   });
 }
 
-/** Plugin 'dead-neurons': contributes the metric 'deadNeurons'. */
+/** Plugin 'dead-neurons': contributes the metric 'dead-neurons'. */
 export function deadNeurons(options: DeadNeuronsOptions = {}): Plugin {
   return builtinPlugin('dead-neurons', { metrics: [deadNeuronsMetric(options)] });
 }

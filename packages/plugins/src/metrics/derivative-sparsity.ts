@@ -14,17 +14,17 @@ export function derivativeSparsityOf(p: tf.Tensor, flatRegions: readonly Interva
   return tf.tidy(() => tf.div(intervalCounts(p, flatRegions).inside, p.size) as tf.Scalar);
 }
 
-/** The metric 'derivativeSparsity' with the figure { value }, from the forward pass only. */
+/** The metric 'derivative-sparsity' with the figure { value }, from the forward pass only. */
 export function derivativeSparsityMetric(options: DerivativeSparsityOptions = {}): SparsityMetric {
   parseOptions(z.strictObject({}), options, { plugin: 'derivative-sparsity' });
   return Object.freeze({
-    name: 'derivativeSparsity',
+    name: 'derivative-sparsity',
     // Untidied on purpose: computeFigures' scope disposes the intermediates, and augmented flatness reuses the counts of p.
     compute: (capture: MlpCapture) => ({ value: tf.div(intervalCounts(capture.p, capture.activation.flatRegions).inside, capture.p.size) as tf.Scalar }),
   });
 }
 
-/** Plugin 'derivative-sparsity': contributes the metric 'derivativeSparsity'. */
+/** Plugin 'derivative-sparsity': contributes the metric 'derivative-sparsity'. */
 export function derivativeSparsity(options: DerivativeSparsityOptions = {}): Plugin {
   return builtinPlugin('derivative-sparsity', { metrics: [derivativeSparsityMetric(options)] });
 }

@@ -33,13 +33,13 @@ export function topkSparsityOf(a: tf.Tensor, mass = 0.99): { value: tf.Scalar; m
   });
 }
 
-/** The metric 'topkSparsity' with the figures { value, meanK }, from the forward pass only. */
+/** The metric 'topk-sparsity' with the figures { value, meanK }, from the forward pass only. */
 export function topkSparsityMetric(options: TopkSparsityOptions = {}): SparsityMetric {
   const { mass } = parseOptions(schema, options, { plugin: 'topk-sparsity' });
-  return Object.freeze({ name: 'topkSparsity', compute: (capture: MlpCapture) => topkSparsityOf(capture.a, mass) });
+  return Object.freeze({ name: 'topk-sparsity', compute: (capture: MlpCapture) => topkSparsityOf(capture.a, mass) });
 }
 
-/** Plugin 'topk-sparsity': contributes the metric 'topkSparsity'. */
+/** Plugin 'topk-sparsity': contributes the metric 'topk-sparsity'. */
 export function topkSparsity(options: TopkSparsityOptions = {}): Plugin {
   return builtinPlugin('topk-sparsity', { metrics: [topkSparsityMetric(options)] });
 }

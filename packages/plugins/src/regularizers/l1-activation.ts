@@ -36,13 +36,13 @@ export function l1ActivationLoss(input: LossTermInput): tf.Scalar {
   });
 }
 
-/** The regularizer 'l1Activation': loss term l1ActivationLoss weighted by the chosen schedule. */
+/** The regularizer 'l1-activation': loss term l1ActivationLoss weighted by the chosen schedule. */
 export function l1ActivationRegularizer(options: L1ActivationOptions): Regularizer {
   const { weight, schedule } = parseOptions(schema, options, { plugin: 'l1-activation' });
-  return Object.freeze({ name: 'l1Activation', lossTerm: l1ActivationLoss, weight: weightSchedule(weight, schedule) });
+  return Object.freeze({ name: 'l1-activation', lossTerm: l1ActivationLoss, weight: weightSchedule(weight, schedule) });
 }
 
-/** Plugin 'l1-activation': contributes the regularizer 'l1Activation'. */
+/** Plugin 'l1-activation': contributes the regularizer 'l1-activation'. */
 export function l1Activation(options: L1ActivationOptions): Plugin {
   return builtinPlugin('l1-activation', { regularizers: [l1ActivationRegularizer(options)] });
 }

@@ -20,7 +20,7 @@ export const activationTemplate: KindTemplate = {
  * gradient is 0 as for tf.relu), and outputs at rest equal 0. \`reference\` is the same function in
  * plain float64 JavaScript, which the conformance suite compares \`apply\` against.
  */
-export function ${ctx.contribution}Activation(options?: unknown): ActivationFunction {
+export function ${ctx.identifier}Activation(options?: unknown): ActivationFunction {
   const { threshold } = parsedOptions(options);
   return Object.freeze({
     name: '${ctx.contribution}',
@@ -36,18 +36,18 @@ export function ${ctx.contribution}Activation(options?: unknown): ActivationFunc
  * The plugin factory (default export): what a pipeline calls with the config's \`options\`. The plugin
  * contributes the activation '${ctx.contribution}' (chosen in a config with \`activation: ${ctx.contribution}\`).
  */
-export default function ${factoryName(ctx.contribution)}(options?: unknown): Plugin {
-  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { activations: [${ctx.contribution}Activation(options)] } };
+export default function ${factoryName(ctx.identifier)}(options?: unknown): Plugin {
+  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { activations: [${ctx.identifier}Activation(options)] } };
 }
 `,
-  test: (ctx: TemplateContext) => `${testHead({ source: `${ctx.contribution}Activation` })}
+  test: (ctx: TemplateContext) => `${testHead({ source: `${ctx.identifier}Activation` })}
 const THRESHOLD = 0.5;
 // Points on both sides of the threshold; none is within 0.01 of it, so float32 rounding cannot move one across.
 const XS = Array.from({ length: 61 }, (_, i) => -3 + 0.1 * i + 0.0123);
 
 describe('${ctx.contribution} numerics (float32 on wasm against float64 JavaScript)', () => {
   it('apply is max(x - threshold, 0) and derivative is 1[x > threshold]', async () => {
-    const act = ${ctx.contribution}Activation({ threshold: THRESHOLD });
+    const act = ${ctx.identifier}Activation({ threshold: THRESHOLD });
     const x = tf.tensor1d(XS);
     const y = await read(act.apply(x));
     const d = await read(act.derivative(x));
@@ -59,7 +59,7 @@ describe('${ctx.contribution} numerics (float32 on wasm against float64 JavaScri
   });
 
   it('backpropagation through apply gives the declared derivative', async () => {
-    const act = ${ctx.contribution}Activation({ threshold: THRESHOLD });
+    const act = ${ctx.identifier}Activation({ threshold: THRESHOLD });
     const x = tf.tensor1d(XS);
     const grad = await read(tf.grad((t: tf.Tensor) => act.apply(t))(x));
     const d = await read(act.derivative(x));
@@ -68,7 +68,7 @@ describe('${ctx.contribution} numerics (float32 on wasm against float64 JavaScri
   });
 
   it('declares the flat region (-inf, threshold] and the rest value 0', () => {
-    const act = ${ctx.contribution}Activation({ threshold: -0.25 });
+    const act = ${ctx.identifier}Activation({ threshold: -0.25 });
     expect(act.flatRegions).toEqual([{ lo: -Infinity, hi: -0.25, loClosed: false, hiClosed: true }]);
     expect(act.restRegions).toEqual([{ lo: 0, hi: 0, loClosed: true, hiClosed: true }]);
     expect(act.reference?.(-0.25)).toBe(0);

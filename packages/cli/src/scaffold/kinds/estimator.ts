@@ -32,7 +32,7 @@ function isRegExp(source: string): boolean {
  * \`gradRms\` = gradNorm / sqrt(number of entries). One forward and one backward pass; deterministic.
  * Every parameter is left exactly as it was, and every tensor it makes is disposed.
  */
-export function ${ctx.contribution}Estimator(options?: unknown): FlatnessEstimator {
+export function ${ctx.identifier}Estimator(options?: unknown): FlatnessEstimator {
   const { match } = parsedOptions(options);
   const pattern = match === undefined ? undefined : new RegExp(match);
   return Object.freeze({
@@ -62,11 +62,11 @@ export function ${ctx.contribution}Estimator(options?: unknown): FlatnessEstimat
  * The plugin factory (default export): what a pipeline calls with the config's \`options\`. The plugin
  * contributes the flatness estimator '${ctx.contribution}'.
  */
-export default function ${factoryName(ctx.contribution)}(options?: unknown): Plugin {
-  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { estimators: [${ctx.contribution}Estimator(options)] } };
+export default function ${factoryName(ctx.identifier)}(options?: unknown): Plugin {
+  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { estimators: [${ctx.identifier}Estimator(options)] } };
 }
 `,
-  test: (ctx: TemplateContext) => `${testHead({ api: 'countTensors', source: `${ctx.contribution}Estimator` })}
+  test: (ctx: TemplateContext) => `${testHead({ api: 'countTensors', source: `${ctx.identifier}Estimator` })}
 // L(a, b) = 3 sum(a^2) + sum(b^2), so dL/da = 6a and dL/db = 2b: the closed form the figures are checked against.
 const A = [0.5, -1, 2];
 const B = [1, 0.5, -0.3, 0.8];
@@ -86,7 +86,7 @@ describe('${ctx.contribution} numerics (float32 on wasm against the closed form 
     const q = quadratic();
     try {
       const before = countTensors();
-      const estimate = await ${ctx.contribution}Estimator().estimate({ loss: q.loss, params: q.params, seed: 1 });
+      const estimate = await ${ctx.identifier}Estimator().estimate({ loss: q.loss, params: q.params, seed: 1 });
       expect(countTensors()).toBe(before);
       const norm = Math.sqrt(sumSq(A, 6) + sumSq(B, 2));
       expect(estimate.figures.loss).toBeCloseTo(3 * sumSq(A, 1) + sumSq(B, 1), 4);
@@ -103,7 +103,7 @@ describe('${ctx.contribution} numerics (float32 on wasm against the closed form 
     const q = quadratic();
     try {
       const only = async (options: unknown, filter?: (name: string) => boolean) =>
-        (await ${ctx.contribution}Estimator(options).estimate({ loss: q.loss, params: q.params, seed: 1, filter })).figures.gradNorm;
+        (await ${ctx.identifier}Estimator(options).estimate({ loss: q.loss, params: q.params, seed: 1, filter })).figures.gradNorm;
       expect(await only({ match: '^mlp\\\\.' })).toBeCloseTo(Math.sqrt(sumSq(A, 6)), 4);
       expect(await only({}, (name) => name.startsWith('head.'))).toBeCloseTo(Math.sqrt(sumSq(B, 2)), 4);
       q.params.get('head.b')!.trainable = false;
@@ -136,9 +136,9 @@ estimators:
 or call it from code:
 
 \`\`\`ts
-import { ${ctx.contribution}Estimator } from '${ctx.name}';
+import { ${ctx.identifier}Estimator } from '${ctx.name}';
 
-const estimate = await ${ctx.contribution}Estimator(${OPTIONS}).estimate({ loss, params: model.params, seed: 0 });
+const estimate = await ${ctx.identifier}Estimator(${OPTIONS}).estimate({ loss, params: model.params, seed: 0 });
 console.log(estimate.figures.gradNorm, estimate.cost);
 \`\`\``,
     caveats: [

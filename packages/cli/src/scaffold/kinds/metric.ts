@@ -20,7 +20,7 @@ export const metricTemplate: KindTemplate = {
  * the activation's declared rest region: it measures closeness to zero itself. Computed on the device
  * from the forward pass only; the host calls \`compute\` inside tf.tidy and averages the layers.
  */
-export function ${ctx.contribution}Metric(options?: unknown): SparsityMetric {
+export function ${ctx.identifier}Metric(options?: unknown): SparsityMetric {
   const { tolerance } = parsedOptions(options);
   return Object.freeze({
     name: '${ctx.contribution}',
@@ -32,15 +32,15 @@ export function ${ctx.contribution}Metric(options?: unknown): SparsityMetric {
  * The plugin factory (default export): what a pipeline calls with the config's \`options\`. The plugin
  * contributes the metric '${ctx.contribution}' (its figure is logged as '${ctx.contribution}.value').
  */
-export default function ${factoryName(ctx.contribution)}(options?: unknown): Plugin {
-  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { metrics: [${ctx.contribution}Metric(options)] } };
+export default function ${factoryName(ctx.identifier)}(options?: unknown): Plugin {
+  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { metrics: [${ctx.identifier}Metric(options)] } };
 }
 `,
-  test: (ctx: TemplateContext) => `${testHead({ testing: 'fakeCaptures', source: `${ctx.contribution}Metric` })}
+  test: (ctx: TemplateContext) => `${testHead({ testing: 'fakeCaptures', source: `${ctx.identifier}Metric` })}
 describe('${ctx.contribution} numerics (float32 on wasm against a float64 count)', () => {
   it('value is the fraction of activations with |a| <= tolerance, in every block', async () => {
     const tolerance = 0.05;
-    const metric = ${ctx.contribution}Metric({ tolerance });
+    const metric = ${ctx.identifier}Metric({ tolerance });
     const fx = fakeCaptures(); // ReLU blocks: some activations exactly 0, some small, some large
     try {
       for (const capture of fx.captures) {
@@ -59,7 +59,7 @@ describe('${ctx.contribution} numerics (float32 on wasm against a float64 count)
   it('counts more entries as the tolerance grows', async () => {
     const fx = fakeCaptures();
     try {
-      const at = async (tolerance: number) => (await read(tf.tidy(() => ${ctx.contribution}Metric({ tolerance }).compute(fx.captures[0]!).value!)))[0]!;
+      const at = async (tolerance: number) => (await read(tf.tidy(() => ${ctx.identifier}Metric({ tolerance }).compute(fx.captures[0]!).value!)))[0]!;
       const [small, large] = [await at(0), await at(10)];
       expect(small).toBeLessThan(large);
       expect(large).toBe(1);

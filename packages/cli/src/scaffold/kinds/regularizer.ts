@@ -19,17 +19,17 @@ export const regularizerTemplate: KindTemplate = {
  * blocks (0 without blocks). Called inside the gradient tape, so it trains the model towards small
  * activations.
  */
-export function ${ctx.contribution}LossTerm(input: LossTermInput): tf.Scalar {
+export function ${ctx.identifier}LossTerm(input: LossTermInput): tf.Scalar {
   return tf.tidy(() => {
     if (input.captures.length === 0) return tf.scalar(0);
     return tf.div(tf.addN(input.captures.map((c) => tf.mean(tf.square(c.a)))), input.captures.length) as tf.Scalar;
   });
 }
 
-/** The regularizer '${ctx.contribution}': the loss term ${ctx.contribution}LossTerm with a constant weight. */
-export function ${ctx.contribution}Regularizer(options?: unknown): Regularizer {
+/** The regularizer '${ctx.contribution}': the loss term ${ctx.identifier}LossTerm with a constant weight. */
+export function ${ctx.identifier}Regularizer(options?: unknown): Regularizer {
   const { weight } = parsedOptions(options);
-  return Object.freeze({ name: '${ctx.contribution}', lossTerm: ${ctx.contribution}LossTerm, weight: constantSchedule(weight) });
+  return Object.freeze({ name: '${ctx.contribution}', lossTerm: ${ctx.identifier}LossTerm, weight: constantSchedule(weight) });
 }
 
 /**
@@ -37,17 +37,17 @@ export function ${ctx.contribution}Regularizer(options?: unknown): Regularizer {
  * contributes the regularizer '${ctx.contribution}', active as soon as the plugin is in the pipeline
  * (its value is logged in the loss breakdown under '${ctx.contribution}').
  */
-export default function ${factoryName(ctx.contribution)}(options?: unknown): Plugin {
-  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { regularizers: [${ctx.contribution}Regularizer(options)] } };
+export default function ${factoryName(ctx.identifier)}(options?: unknown): Plugin {
+  return { name: PLUGIN_NAME, version: PLUGIN_VERSION, apiVersion: API_VERSION, contributes: { regularizers: [${ctx.identifier}Regularizer(options)] } };
 }
 `,
-  test: (ctx: TemplateContext) => `${testHead({ testing: 'fakeCaptures, fakeModel', source: `${ctx.contribution}LossTerm, ${ctx.contribution}Regularizer` })}
+  test: (ctx: TemplateContext) => `${testHead({ testing: 'fakeCaptures, fakeModel', source: `${ctx.identifier}LossTerm, ${ctx.identifier}Regularizer` })}
 describe('${ctx.contribution} numerics (float32 on wasm against float64 JavaScript)', () => {
   it('the loss term is the mean over blocks of mean(a^2), and the weight is constant', async () => {
     const model = fakeModel();
     const fx = fakeCaptures({ model });
     try {
-      const reg = ${ctx.contribution}Regularizer({ weight: 0.01 });
+      const reg = ${ctx.identifier}Regularizer({ weight: 0.01 });
       const value = (await read(tf.tidy(() => reg.lossTerm!({ step: 1, model, captures: fx.forwardCaptures }))))[0]!;
       let expected = 0;
       for (const c of fx.forwardCaptures) {
@@ -68,7 +68,7 @@ describe('${ctx.contribution} numerics (float32 on wasm against float64 JavaScri
     const fx = fakeCaptures({ model });
     try {
       const [first, ...rest] = fx.forwardCaptures;
-      const grad = await read(tf.grad((a: tf.Tensor) => ${ctx.contribution}LossTerm({ step: 1, model, captures: [{ ...first!, a }, ...rest] }))(first!.a));
+      const grad = await read(tf.grad((a: tf.Tensor) => ${ctx.identifier}LossTerm({ step: 1, model, captures: [{ ...first!, a }, ...rest] }))(first!.a));
       const a = Array.from(await first!.a.data());
       const blocks = fx.forwardCaptures.length;
       a.forEach((v, i) => expect(Math.abs(grad[i]! - (2 * v) / (a.length * blocks))).toBeLessThan(1e-7));
@@ -81,7 +81,7 @@ describe('${ctx.contribution} numerics (float32 on wasm against float64 JavaScri
   it('is 0 without MLP blocks', async () => {
     const model = fakeModel({ blocks: 0 });
     try {
-      expect((await read(${ctx.contribution}LossTerm({ step: 0, model, captures: [] })))[0]).toBe(0);
+      expect((await read(${ctx.identifier}LossTerm({ step: 0, model, captures: [] })))[0]).toBe(0);
     } finally {
       model.dispose();
     }
