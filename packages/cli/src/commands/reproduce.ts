@@ -105,7 +105,10 @@ async function trainInParallel(io: Io, sweep: Sweep, jobs: number, options: Repr
  * against steps per arm, the diagnostics, AS_K, c0 and their ratio) to the output directory.
  */
 export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: readonly string[]): Promise<number> {
-  const seeds = Array.from({ length: options.seeds ?? (options.quick ? 1 : 3) }, (_, i) => i);
+  // Without --seeds (and --quick) the sweep file's seeds and exclusions hold (10 seeds for the
+  // confirmatory arms, 3 for the exploratory ones); --seeds n gives every arm seeds 0..n-1.
+  const seedCount = options.seeds ?? (options.quick ? 1 : undefined);
+  const seeds = seedCount === undefined ? undefined : Array.from({ length: seedCount }, (_, i) => i);
   for (const t of options.tasks ?? []) taskNamed(t, '--tasks');
   const recipe = options.recipe ?? 'authors';
   if (!RECIPES.includes(recipe)) throw new ConfigError('--recipe', `unknown recipe '${recipe}'.`, { received: recipe, expected: RECIPES.join(' or '), fix: "use 'authors' (the default) or 'short'." });
@@ -121,7 +124,8 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
     edit: (file) => ({
       ...file,
       preset: { ...(file['preset'] as object), recipe, quick: options.quick, ...(options.steps === undefined ? {} : { steps: options.steps }), ...(options.ramp === undefined ? {} : { ramp: options.ramp }) },
-      axes: { task: tasks.map((t) => t.name), arm: arms.map((a) => slug(a.name)), seed: seeds },
+      axes: { task: tasks.map((t) => t.name), arm: arms.map((a) => slug(a.name)), seed: seeds ?? (file['axes'] as Record<string, unknown>)['seed'] },
+      ...(seeds === undefined ? {} : { exclude: [] }),
     }),
   });
   const jobs = options.jobs ?? defaultJobs(options.quick);

@@ -42,6 +42,17 @@ describe('sweep expansion', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
   });
 
+  it('leaves out the combinations an exclude entry matches, keeping the other runs and their ids', () => {
+    const axes = { arm: { vanilla: {}, m3: { activation: 'j-squared-relu' }, m2: {} }, seed: [0, 1, 2] };
+    const all = expand({ base: 'x.yaml', axes });
+    const some = expand({ base: 'x.yaml', axes, exclude: [{ arm: ['m3', 'm2'], seed: [1, 2] }, { arm: 'vanilla', seed: 0 }] });
+    expect(some.map((r) => `${r.labels['arm']}/${r.labels['seed']}`)).toEqual(['vanilla/1', 'vanilla/2', 'm3/0', 'm2/0']);
+    expect(some.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    const idOf = (runs: typeof all, arm: string, seed: string) => runs.find((r) => r.labels['arm'] === arm && r.labels['seed'] === seed)!.id;
+    expect(idOf(some, 'm3', '0')).toBe(idOf(all, 'm3', '0'));
+    expect(() => expand({ base: 'x.yaml', axes, exclude: [{ arms: 'm3' }] })).toThrow(/exclude\.0\.arms|'arms' is not an axis/);
+  });
+
   it('merges patches key by key, replaces arrays, removes keys set to null', () => {
     expect(mergePatch({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: null })).toEqual({ a: { b: 1, c: [3] } });
   });

@@ -87,7 +87,8 @@ export function expandSweep(file: SweepFile, name: string, base: Record<string, 
     if (key !== 'id' && !(key! in file.axes)) throw new ConfigError('runDir', `'{${key}}' is neither {id} nor an axis.`, { received: file.runDir, expected: `a template of {id} and the axes ${Object.keys(file.axes).map((a) => `{${a}}`).join(', ')}`, fix: "use for example runDir: '{arm}/seed-{seed}', or leave it out ('{id}')." });
   }
   const axes = Object.entries(file.axes).map(([axis, spec]) => [axis, preset && REPRODUCE_AXES.includes(axis) ? presetValues(axis, spec) : axisValues(axis, spec)] as const);
-  const runs = grid(axes).map((combo, index) => {
+  const excluded = exclusion(file);
+  const runs = grid(axes).filter((combo) => !excluded(combo)).map((combo, index) => {
     const labels = Object.fromEntries(Object.entries(combo).map(([axis, v]) => [axis, v.label]));
     // Runs are named after the base config (else the sweep) and their labels: tiny-m3-1.
     const start = preset ? mergePatch(reproduceConfig(preset, labels, `axes`), base) : { ...base, name: [typeof base['name'] === 'string' ? base['name'] : name, ...Object.values(labels).map(safe)].join('-') };
@@ -110,6 +111,17 @@ export function expandSweep(file: SweepFile, name: string, base: Record<string, 
     dirs.set(run.runDir, run);
   }
   return runs;
+}
+
+/** Whether a combination matches one of the file's `exclude` entries (every axis the entry names has one of its values). */
+function exclusion(file: SweepFile): (combo: Record<string, AxisValue>) => boolean {
+  file.exclude.forEach((entry, i) => {
+    for (const axis of Object.keys(entry)) {
+      if (!(axis in file.axes)) throw new ConfigError(`exclude.${i}.${axis}`, `'${axis}' is not an axis of the sweep.`, { received: axis, expected: `one of the axes ${Object.keys(file.axes).join(', ')}`, fix: 'name an axis of the file in each exclude entry, with the labels to leave out.' });
+    }
+  });
+  const entries = file.exclude.map((entry) => Object.entries(entry).map(([axis, v]) => [axis, new Set((Array.isArray(v) ? v : [v]).map(String))] as const));
+  return (combo) => entries.some((entry) => entry.every(([axis, labels]) => labels.has(combo[axis]!.label)));
 }
 
 /** The preset's axes name tasks, arms and seeds: labels only (the preset builds the config from them). */

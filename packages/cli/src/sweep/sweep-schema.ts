@@ -62,6 +62,12 @@ export const sweepSchema = z
     base: z.union([z.string().min(1), patch]).optional(),
     preset: presetSchema.optional(),
     axes: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an axis name (a config key such as train.lr, or a name such as arm)'), axisSchema),
+    /**
+     * Combinations left out of the grid: a run is dropped when, for every axis an entry names, its
+     * label is the value (or one of the values) given, as a CI matrix's exclude. For example
+     * `[{ arm: [m1-input, m2], seed: [3, 4] }]` keeps seeds 3 and 4 for the other arms only.
+     */
+    exclude: z.array(z.record(z.string(), z.union([scalar, z.array(scalar).min(1)])).refine((r) => Object.keys(r).length > 0, 'an entry names at least one axis')).default([]),
     /** Each run's directory under `out`: a template of {id} and axis names (default '{id}'). */
     runDir: z.string().min(1).default('{id}'),
     /** The reference arm of the tables (default: the first value of the arm axis). */

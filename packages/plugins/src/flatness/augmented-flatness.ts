@@ -1,4 +1,4 @@
-import { intervalCounts, maskedRowSumSquares, outsideRowSumSquares, parseOptions, rowSumSquares, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
+import { interval, intervalCounts, maskedRowSumSquares, outsideRowSumSquares, parseOptions, rowSumSquares, ShapeError, type MlpCapture, type Plugin, type SparsityMetric } from '@flatsparse/plugin-api';
 import { PluginError } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
@@ -12,6 +12,13 @@ export interface AugmentedFlatnessFigures {
   readonly asV: tf.Scalar;
   /** L0 coefficient: mean over entries with sigma'(p) != 0 of sigma'(p)^2 g^2 ||x_t||^2 (0 if there are none). */
   readonly c0: tf.Scalar;
+  /**
+   * The authors' L0 coefficient (`coefficients_L0` in cdgyp/sparsity, codes/modules/hooks.py): mean over
+   * entries with a > 0 of g^2 ||x_t||^2, without the sigma'(p)^2 weight. Equal to c0 for ReLU; for
+   * J-SquaredReLU c0 weights each active entry by (p + 1)^2 (the generalised identity) and this does not,
+   * so it is what their logs of a JSReLU run compare with. 0 if no a > 0.
+   */
+  readonly c0Authors: tf.Scalar;
   /** L2 coefficient: mean over tokens of ||G_t||^2. */
   readonly c2: tf.Scalar;
   /** Derivative density: fraction of entries of p outside the flat regions (sigma'(p) != 0). */
@@ -68,12 +75,16 @@ function flatnessFigures(capture: MlpCapture): AugmentedFlatnessFigures {
   const perToken = activation.unitSlope === true ? outsideRowSumSquares(da, p, activation.flatRegions) : maskedRowSumSquares(activation.derivative(p, capture.context), da, p, activation.flatRegions);
   const activeCount = tf.sub(p.size, intervalCounts(p, activation.flatRegions).inside);
   const c0 = tf.divNoNan(tf.sum(tf.mul(perToken, xNorm2)), activeCount) as tf.Scalar;
+  // The authors' coefficient: entries with a > 0 (a outside (-inf, 0]), g^2 unweighted.
+  const positive = [interval(-Infinity, 0)];
+  const positiveCount = tf.sub(a.size, intervalCounts(a, positive).inside);
+  const c0Authors = tf.divNoNan(tf.sum(tf.mul(outsideRowSumSquares(da, a, positive), xNorm2)), positiveCount) as tf.Scalar;
   const c2 = tf.mean(gNorm2) as tf.Scalar;
   const density = tf.div(activeCount, p.size) as tf.Scalar;
   const identityDensity = tf.divNoNan(asK, tf.mul(c0, T * n)) as tf.Scalar;
   const identityError = tf.divNoNan(tf.abs(tf.sub(identityDensity, density)), density) as tf.Scalar;
   const ratio = tf.divNoNan(asK, c0) as tf.Scalar;
-  return { asK, asV, c0, c2, density, identityDensity, identityError, ratio };
+  return { asK, asV, c0, c0Authors, c2, density, identityDensity, identityError, ratio };
 }
 
 /** The metric 'augmented-flatness' (needs gradients) with the figures of AugmentedFlatnessFigures. */
