@@ -8,11 +8,21 @@ import { recordingIo } from './recording-io.js';
 
 const ARMS = ['vanilla', 'M1 input', 'M1 output', 'M2 restricted-LN', 'M3 JSReLU', 'sparsified input', 'sparsified output'];
 
+interface Comparison {
+  arm: string;
+  seeds: number[];
+  exploratory: boolean;
+  perSeed: { seed: number; reference: number; arm: number; densityReduction: number }[];
+  densityReduction: { mean: number; p: number; pHolm: number; family: number; ci: [number, number] };
+  sparsityGain: number;
+  verdict: string;
+}
+
 interface Arm {
   arm: string;
   inferenceActivationSparsity: { mean: number; values: number[] };
   inferenceDerivativeSparsity: { mean: number };
-  vsVanilla: { inferenceSparsityGain: number; inferenceDensityReduction: number; trainSparsityGain: number };
+  perSeed: { seed: number; inferenceActivationSparsity: number }[];
   diagnostics: Record<string, { mean: number; n: number }>;
   curves: Record<string, [number, number][]>;
 }
@@ -29,12 +39,25 @@ describe('flatsparse reproduce --quick (the authors recipe)', () => {
       const arms: Arm[] = task.arms;
       expect(arms.map((a) => a.arm)).toEqual(ARMS);
       const vanilla = arms[0]!;
+      const comparisons: Comparison[] = task.comparisons;
+      expect(comparisons.map((c) => c.arm)).toEqual(ARMS.slice(1));
       for (const arm of arms) {
-        // Recompute the relative changes from the reported sparsities, independently of the code.
         const s = arm.inferenceActivationSparsity.mean;
-        const v = vanilla.inferenceActivationSparsity.mean;
-        expect(arm.vsVanilla.inferenceSparsityGain).toBeCloseTo(s / v - 1, 10);
-        expect(arm.vsVanilla.inferenceDensityReduction).toBeCloseTo(1 - (1 - s) / (1 - v), 10);
+        const c = comparisons.find((x) => x.arm === arm.arm);
+        if (c) {
+          // Recompute the primary endpoint from the per-seed sparsities, independently of the code: 1 - d_arm / d_vanilla, paired by seed.
+          expect(c.seeds).toEqual([0, 1]);
+          expect(c.exploratory).toBe(true);
+          const reductions = c.seeds.map((seed) => {
+            const a = arm.perSeed.find((x) => x.seed === seed)!.inferenceActivationSparsity;
+            const v = vanilla.perSeed.find((x) => x.seed === seed)!.inferenceActivationSparsity;
+            return 1 - (1 - a) / (1 - v);
+          });
+          c.perSeed.forEach((p, k) => expect(p.densityReduction).toBeCloseTo(reductions[k]!, 12));
+          expect(c.densityReduction.mean).toBeCloseTo((reductions[0]! + reductions[1]!) / 2, 12);
+          expect(c.densityReduction.family).toBe(6);
+          expect(c.densityReduction.pHolm).toBeGreaterThanOrEqual(c.densityReduction.p);
+        }
         expect(arm.inferenceActivationSparsity.values).toHaveLength(2);
         expect(s).toBeGreaterThan(0);
         expect(s).toBeLessThan(1);
@@ -53,20 +76,25 @@ describe('flatsparse reproduce --quick (the authors recipe)', () => {
         else expect(d['activeSlope']!.mean).toBeCloseTo(1, 6);
         expect(d['activationRatio']!.mean).toBeGreaterThan(0);
       }
-      for (const arm of arms.slice(1)) {
-        const claim = task.claims.find((c: { claim: string }) => c.claim.startsWith(`${arm.arm} makes inference activations sparser`));
-        const p = Number(/p = ([0-9.]+)|p < 0\.001/.exec(claim.evidence)?.[1] ?? (claim.evidence.includes('p < 0.001') ? 0 : Number.NaN));
-        const diff = arm.inferenceActivationSparsity.mean - vanilla.inferenceActivationSparsity.mean;
-        expect(claim.verdict).toBe(p < 0.05 ? (diff > 0 ? 'supported' : 'not supported') : 'inconclusive');
+      for (const c of comparisons) {
+        const claim = task.claims.find((x: { claim: string }) => x.claim.startsWith(`${c.arm} lowers inference activation density`));
+        expect(claim.test).toMatch(/^paired t over 2 paired seeds, exploratory; Holm over the 6 arm comparisons/);
+        expect(claim.verdict).toBe(c.densityReduction.pHolm < 0.05 ? (c.densityReduction.mean > 0 ? 'supported' : 'not supported') : 'inconclusive');
       }
-      const headline = task.claims.find((c: { claim: string }) => c.claim.startsWith('Headline (sparsified output)'));
-      const all = arms[6]!.vsVanilla;
-      expect(headline.verdict).toBe(all.inferenceSparsityGain >= 0.36 && all.trainSparsityGain >= 0.5 ? 'supported' : 'not supported');
+      const headline = task.claims.find((x: { claim: string }) => x.claim.startsWith('Headline (sparsified output)'));
+      const all = comparisons[5]!.densityReduction;
+      const want = all.mean >= 0.36 && all.pHolm < 0.05 ? 'supported' : all.ci[1] < 0.36 ? 'not supported' : 'inconclusive';
+      expect(headline.verdict).toBe(want);
+      expect(task.claims.some((x: { claim: string }) => x.claim.includes('ratio AS_K / c0'))).toBe(false);
+      expect(task.claims.find((x: { kind: string }) => x.kind === 'self-check').claim).toMatch(/^Self-check: for ReLU/);
     }
     const md = await readFile(join(out, 'reproduction.md'), 'utf8');
     expect(md).toContain('### vit-mnist (authors recipe)');
     expect(md).toContain('| arm | LN scale mean | LN scale min | LN at bound |');
-    expect(md).toMatch(/\| Headline \(sparsified output\): .* \| \*\*(supported|not supported)\*\* \|/);
+    expect(md).toMatch(/\| Headline \(sparsified output\): .* \| \*\*(supported|not supported|inconclusive)\*\* \| primary endpoint, paired t/);
+    expect(md).toContain('| arm | pairs | density reduction [95% t CI] |');
+    expect(md).toContain("| arm | AS_K | c0 | authors' c0 |");
+    expect(md).toMatch(/Inference activation sparsity \(%\) per seed:\n\n\| seed \| vanilla \| M1 input/);
     const html = await readFile(join(out, 'reproduction.html'), 'utf8');
     expect(html).toContain('aria-label="vit-mnist: held-out activation sparsity"');
     expect(html).toContain('aria-label="gpt-moby-dick: MLP LayerNorm scale (mean)"');

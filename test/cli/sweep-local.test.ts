@@ -23,7 +23,7 @@ interface Results {
   runs: number;
   done: number;
   missing: { index: number; state: string }[];
-  groups: { arms: { arm: string; quality: { n: number; values: number[] }; vsVanilla: { inferenceSparsityGain: number } }[] }[];
+  groups: { arms: { arm: string; quality: { n: number; values: number[] } }[]; comparisons: { arm: string; reference: string; seeds: number[]; densityReduction: { family: number } }[] }[];
 }
 
 const made: string[] = [];
@@ -77,7 +77,8 @@ describe('flatsparse sweep on the local engine', () => {
     const [vanilla, jsrelu] = results.groups[0]!.arms;
     expect([vanilla!.arm, jsrelu!.arm]).toEqual(['vanilla', 'jsrelu']);
     expect(vanilla!.quality.n).toBe(2);
-    expect(vanilla!.vsVanilla.inferenceSparsityGain).toBe(0);
+    // The same paired comparison as reproduce and demo: jsrelu against the reference, paired by seed.
+    expect(results.groups[0]!.comparisons).toMatchObject([{ arm: 'jsrelu', reference: 'vanilla', seeds: [0, 1], densityReduction: { family: 1 } }]);
     const csv = (await readFile(join(dir, 'out', 'results.csv'), 'utf8')).trim().split('\n');
     expect(csv).toHaveLength(3);
     expect(csv[0]).toMatch(/^arm,seeds_done,quality_measure,quality_mean,quality_std,/);

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { parseConfig } from '../config/load-config.js';
 import { DEMO_MODEL, DEMO_SEEDS, DEMO_STEPS, demoConfig } from '../demo-config.js';
 import type { Io } from '../io.js';
-import { compareToVanilla, summariseArm, type SeedResult } from '../reproduce/aggregate.js';
+import { summariseArm, type SeedResult } from '../reproduce/aggregate.js';
 import { ARMS } from '../reproduce/arms.js';
-import { judgeClaims } from '../reproduce/claims.js';
+import { judgeClaims, pIs } from '../reproduce/claims.js';
+import { compareArms, CONFIRMATORY_SEEDS } from '../reproduce/compare.js';
 import { reproductionHtml, taskMarkdown, type TaskResult } from '../reproduce/render.js';
 import { TASKS } from '../reproduce/tasks.js';
 import { runConfig, type RunOverrides } from './run.js';
@@ -19,7 +20,8 @@ const DEMO_ARMS = ARMS.filter((a) => a.name === 'vanilla' || a.name === 'sparsif
  * the MLP output, restricted LayerNorm, J-SquaredReLU), three seeds each, the same data and budget,
  * and prints the reproduction's tables for them: accuracy and sparsities with their spread over the
  * seeds, the diagnostics that show each method acting (LayerNorm scales held at the bound while
- * vanilla's sink, zeroth biases, JSReLU's slope above 1) and a Welch test of the sparsity difference.
+ * vanilla's sink, zeroth biases, JSReLU's slope above 1), the paired comparison of inference
+ * activation density (the reproduction's primary endpoint) and the verdicts with their tests.
  * Writes the runs and demo.html (the curves per arm) under `--out` (default runs/demo).
  */
 export async function demoCommand(io: Io, overrides: RunOverrides): Promise<number> {
@@ -42,16 +44,19 @@ export async function demoCommand(io: Io, overrides: RunOverrides): Promise<numb
     }
     summaries.push(summariseArm(arm.name, seedResults, task.quality));
   }
-  const arms = compareToVanilla(summaries, task.quality);
-  const result: TaskResult = { task: { ...task, name: 'demo', description: `pre-LN ViT (d ${DEMO_MODEL.d}, depth ${DEMO_MODEL.depth}) on MNIST digits, the authors' recipe` }, recipe: 'authors', arms, claims: judgeClaims(arms, task.quality), seeds: [...DEMO_SEEDS], steps };
+  const comparisons = compareArms(summaries, task.quality);
+  const result: TaskResult = { task: { ...task, name: 'demo', description: `pre-LN ViT (d ${DEMO_MODEL.d}, depth ${DEMO_MODEL.depth}) on MNIST digits, the authors' recipe` }, recipe: 'authors', arms: summaries, comparisons, claims: judgeClaims(summaries, comparisons, task.quality), seeds: [...DEMO_SEEDS], steps };
   io.out('');
   io.out(taskMarkdown(result));
-  const [vanilla, sparsified] = arms;
-  const density = (a: typeof vanilla) => 1 - (a?.inferenceActivationSparsity.mean ?? Number.NaN);
-  io.out(
-    `inference activation density (mean over seeds): ${(density(vanilla) * 100).toFixed(1)}% -> ${(density(sparsified) * 100).toFixed(1)}% ` +
-      `(${((1 - density(sparsified) / density(vanilla)) * 100).toFixed(1)}% lower). The full study: flatsparse reproduce (docs/reproduction.md).`,
-  );
+  const c = comparisons[0];
+  if (c) {
+    const e = c.densityReduction;
+    const signed = (v: number) => `${v >= 0 ? '+' : '-'}${Math.abs(v * 100).toFixed(1)}%`;
+    io.out(
+      `primary endpoint: inference activation density reduction ${signed(e.mean)} with the methods (paired over ${c.seeds.length} seeds, 95% CI [${signed(e.ci[0])}, ${signed(e.ci[1])}], ` +
+        `${pIs('paired t p', e.p)}, ${pIs('Holm p', e.pHolm)}): ${c.verdict}${c.exploratory ? ` (exploratory: ${c.seeds.length} seeds; the reproduction runs ${CONFIRMATORY_SEEDS})` : ''}. The full study: flatsparse reproduce (docs/reproduction.md).`,
+    );
+  }
   const html = join(out, 'demo.html');
   await writeFileAtomic(html, reproductionHtml([result], `flatsparse demo${steps === DEMO_STEPS ? '' : ` --steps ${steps}`}`));
   io.out(`report: ${html} (curves per arm); runs: ${join(out, '<arm>', 'seed-<n>', 'report.html')}`);

@@ -101,8 +101,9 @@ async function trainInParallel(io: Io, sweep: Sweep, jobs: number, options: Repr
  * `flatsparse reproduce [--quick]`: vanilla ReLU vs each method alone vs all three, on the ViT/MNIST
  * and GPT/Moby-Dick tasks, several seeds, the same budget in every arm, under the authors' recipe (or
  * `--recipe short`). Writes every run, a summary.json, reproduction.md (figures, diagnostics and
- * verdicts on the paper's claims with Welch tests over the seeds) and reproduction.html (sparsity
- * against steps per arm, the diagnostics, AS_K, c0 and their ratio) to the output directory.
+ * verdicts on the paper's claims: paired tests over the seeds with Holm's adjustment, trends over the
+ * whole run) and reproduction.html (sparsity against steps per arm, the diagnostics, AS_K, both c0 and
+ * their ratio) to the output directory.
  */
 export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: readonly string[]): Promise<number> {
   // Without --seeds (and --quick) the sweep file's seeds and exclusions hold (10 seeds for the
@@ -157,7 +158,7 @@ export async function reproduceCommand(io: Io, options: ReproduceOptions, argv: 
   const markdown = [`Command: \`${command}\``, '', ...results.map(taskMarkdown)].join('\n');
   await writeFileAtomic(join(out, 'reproduction.md'), `${markdown}\n`);
   await writeFileAtomic(join(out, 'reproduction.html'), reproductionHtml(results, command));
-  await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(results.map((r) => ({ task: r.task.name, recipe: r.recipe, ramp: options.ramp ?? null, seeds: r.seeds, steps: r.steps, arms: r.arms, claims: r.claims })), null, 2)}\n`);
+  await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(results.map((r) => ({ task: r.task.name, recipe: r.recipe, ramp: options.ramp ?? null, seeds: r.seeds, steps: r.steps, arms: r.arms, comparisons: r.comparisons, claims: r.claims })), null, 2)}\n`);
   io.out('');
   io.out(markdown);
   io.out(`\nwritten: ${join(out, 'reproduction.md')}, ${join(out, 'reproduction.html')}, ${join(out, 'summary.json')}`);

@@ -1,4 +1,5 @@
 import type { TrainerRecord } from '@flatsparse/core';
+import { curveTrend, type SeedTrend } from './trend.js';
 
 /** What one seed of one arm produced. */
 export interface SeedResult {
@@ -19,6 +20,7 @@ export interface Stat {
 export type CurveName =
   | 'asK'
   | 'c0'
+  | 'c0Authors'
   | 'ratio'
   | 'trainActivationSparsity'
   | 'inferenceActivationSparsity'
@@ -43,6 +45,34 @@ export interface ArmDiagnostics {
   readonly activationRatio: Stat;
 }
 
+/** What one seed of an arm measured (the paired comparisons read these, seed by seed). */
+export interface SeedFigures {
+  readonly seed: number;
+  /** Final held-out accuracy or loss. */
+  readonly quality: number;
+  readonly trainActivationSparsity: number;
+  readonly inferenceActivationSparsity: number;
+  readonly trainDerivativeSparsity: number;
+  readonly inferenceDerivativeSparsity: number;
+  /** Held-out activation sparsity at every evaluation: [step, value]. */
+  readonly heldOutSparsity: readonly (readonly [number, number])[];
+}
+
+/** The terms of the identity density = AS_K / (T n c0), per MLP layer. */
+export const TERMS = ['asK', 'c0', 'c0Authors'] as const;
+/** One of TERMS: AS_K (augmented flatness, the numerator), c0 (flatsparse's, sigma'(p)^2-weighted) or c0Authors (the authors' coefficients_L0). */
+export type Term = (typeof TERMS)[number];
+
+/** One term of one arm: its value at the end of training and its trend over the run, per layer. */
+export interface TermFigures {
+  /** Per layer: mean over the train records of the last 10 % of steps, as mean and spread over seeds. */
+  readonly atEnd: readonly Stat[];
+  /** Per layer: each seed's trend over the whole run (log scale). */
+  readonly trends: readonly (readonly SeedTrend[])[];
+  /** The mean over layers: each seed's trend. */
+  readonly meanTrend: readonly SeedTrend[];
+}
+
 /** The figures the reproduction compares, per arm. */
 export interface ArmSummary {
   readonly arm: string;
@@ -52,14 +82,14 @@ export interface ArmSummary {
   readonly trainDerivativeSparsity: Stat;
   readonly inferenceDerivativeSparsity: Stat;
   readonly diagnostics: ArmDiagnostics;
-  /** Vanilla-relative changes (filled in by `compareToVanilla`). */
-  readonly vsVanilla?: {
-    readonly inferenceSparsityGain: number;
-    readonly inferenceDensityReduction: number;
-    readonly trainSparsityGain: number;
-    readonly trainDensityReduction: number;
-    readonly qualityChange: number;
-  };
+  /** Every seed's figures, for paired comparisons and the per-seed tables. */
+  readonly perSeed: readonly SeedFigures[];
+  /** MLP layers measured. */
+  readonly layers: number;
+  /** AS_K, c0 and the authors' c0 per layer (train records; the figures of 'augmented-flatness'). */
+  readonly terms: Readonly<Record<Term, TermFigures>>;
+  /** Each seed's trend of the training activation sparsity (mean over layers, linear scale). */
+  readonly trainSparsityTrend: readonly SeedTrend[];
   readonly curves: Readonly<Record<CurveName, readonly (readonly [number, number])[]>>;
 }
 
@@ -73,34 +103,50 @@ export function stat(values: readonly number[]): Stat {
 }
 
 const figure = (r: TrainerRecord | undefined, name: string) => r?.figures[name]?.mean ?? Number.NaN;
+const layerFigure = (r: TrainerRecord, name: string, layer: number) => (layer < 0 ? r.figures[name]?.mean : r.figures[name]?.perLayer[layer]) ?? Number.NaN;
 
 /**
  * Summarises the seeds of one arm. Inference figures come from the final held-out evaluation;
  * training figures are averaged over the train records of the last 10 % of steps (minibatch figures
- * are noisy); parameter diagnostics (LayerNorm scales, zeroth biases) from the last train record.
+ * are noisy); parameter diagnostics (LayerNorm scales, zeroth biases) from the last train record;
+ * trends from every train record of the run.
  * quality: held-out accuracy or held-out loss.
  */
 export function summariseArm(arm: string, seeds: readonly SeedResult[], quality: 'accuracy' | 'loss'): ArmSummary {
   const finalHeld = seeds.map((s) => [...s.records].reverse().find((r) => r.split === 'heldOut'));
   const finalTrain = seeds.map((s) => [...s.records].reverse().find((r) => r.split === 'train'));
-  const lateTrain = seeds.map((s) => {
-    const train = s.records.filter((r) => r.split === 'train');
-    const last = train[train.length - 1]?.step ?? 0;
-    return train.filter((r) => r.step >= last * 0.9);
+  const train = seeds.map((s) => s.records.filter((r) => r.split === 'train'));
+  const lateTrain = train.map((rs) => {
+    const last = rs[rs.length - 1]?.step ?? 0;
+    return rs.filter((r) => r.step >= last * 0.9);
   });
-  const lateMean = (name: string) => lateTrain.map((rs) => rs.reduce((a, r) => a + figure(r, name), 0) / Math.max(rs.length, 1));
+  const lateOf = (rs: readonly TrainerRecord[], name: string, layer = -1) => rs.reduce((a, r) => a + layerFigure(r, name, layer), 0) / Math.max(rs.length, 1);
+  const lateMean = (name: string) => lateTrain.map((rs) => lateOf(rs, name));
   const curve = (name: string, split: 'train' | 'heldOut' = 'train') => {
     const bySteps = new Map<number, number[]>();
     for (const s of seeds) for (const r of s.records) if (r.split === split && r.figures[name]) bySteps.set(r.step, [...(bySteps.get(r.step) ?? []), r.figures[name]!.mean]);
     return [...bySteps].sort((a, b) => a[0] - b[0]).map(([step, vs]) => [step, vs.reduce((a, b) => a + b, 0) / vs.length] as const);
   };
+  const seedCurve = (i: number, name: string, layer = -1) => train[i]!.filter((r) => r.figures[name]).map((r) => [r.step, layerFigure(r, name, layer)] as const);
   const atEnd = (records: readonly (TrainerRecord | undefined)[], name: string) => stat(records.map((r) => figure(r, name)));
+  const layers = Math.max(0, ...seeds.flatMap((s) => s.records.map((r) => r.figures['augmented-flatness.asK']?.perLayer.length ?? r.figures['activation-sparsity.value']?.perLayer.length ?? 0)));
+  const term = (t: Term): TermFigures => {
+    const name = `augmented-flatness.${t}`;
+    return {
+      atEnd: Array.from({ length: layers }, (_, l) => stat(lateTrain.map((rs) => (rs.some((r) => r.figures[name]) ? lateOf(rs, name, l) : Number.NaN)))),
+      trends: Array.from({ length: layers }, (_, l) => seeds.map((s, i) => curveTrend(seedCurve(i, name, l), 'log', s.seed)).filter((tr) => tr.points > 0)),
+      meanTrend: seeds.map((s, i) => curveTrend(seedCurve(i, name), 'log', s.seed)).filter((tr) => tr.points > 0),
+    };
+  };
+  const trainSparsity = lateMean('activation-sparsity.value');
+  const trainDerivative = lateMean('derivative-sparsity.value');
+  const qualityOf = (r: TrainerRecord | undefined) => (quality === 'accuracy' ? r?.accuracy ?? Number.NaN : r?.loss ?? Number.NaN);
   return {
     arm,
-    quality: stat(finalHeld.map((r) => (quality === 'accuracy' ? r?.accuracy ?? Number.NaN : r?.loss ?? Number.NaN))),
-    trainActivationSparsity: stat(lateMean('activation-sparsity.value')),
+    quality: stat(finalHeld.map(qualityOf)),
+    trainActivationSparsity: stat(trainSparsity),
     inferenceActivationSparsity: atEnd(finalHeld, 'activation-sparsity.value'),
-    trainDerivativeSparsity: stat(lateMean('derivative-sparsity.value')),
+    trainDerivativeSparsity: stat(trainDerivative),
     inferenceDerivativeSparsity: atEnd(finalHeld, 'derivative-sparsity.value'),
     diagnostics: {
       lnScaleMean: atEnd(finalTrain, 'layer-norm-scale.mean'),
@@ -112,9 +158,22 @@ export function summariseArm(arm: string, seeds: readonly SeedResult[], quality:
       activeSlope: atEnd(finalHeld, 'active-slope.meanSlope'),
       activationRatio: atEnd(finalHeld, 'activation-ratio.value'),
     },
+    perSeed: seeds.map((s, i) => ({
+      seed: s.seed,
+      quality: qualityOf(finalHeld[i]),
+      trainActivationSparsity: trainSparsity[i]!,
+      inferenceActivationSparsity: figure(finalHeld[i], 'activation-sparsity.value'),
+      trainDerivativeSparsity: trainDerivative[i]!,
+      inferenceDerivativeSparsity: figure(finalHeld[i], 'derivative-sparsity.value'),
+      heldOutSparsity: s.records.filter((r) => r.split === 'heldOut' && r.figures['activation-sparsity.value']).map((r) => [r.step, figure(r, 'activation-sparsity.value')] as const),
+    })),
+    layers,
+    terms: { asK: term('asK'), c0: term('c0'), c0Authors: term('c0Authors') },
+    trainSparsityTrend: seeds.map((s, i) => curveTrend(seedCurve(i, 'activation-sparsity.value'), 'linear', s.seed)).filter((tr) => tr.points > 0),
     curves: {
       asK: curve('augmented-flatness.asK'),
       c0: curve('augmented-flatness.c0'),
+      c0Authors: curve('augmented-flatness.c0Authors'),
       ratio: curve('augmented-flatness.ratio'),
       trainActivationSparsity: curve('activation-sparsity.value'),
       inferenceActivationSparsity: curve('activation-sparsity.value', 'heldOut'),
@@ -124,25 +183,4 @@ export function summariseArm(arm: string, seeds: readonly SeedResult[], quality:
       activeSlope: curve('active-slope.meanSlope'),
     },
   };
-}
-
-/**
- * Adds the changes relative to the reference arm (vanilla unless named): sparsity gain s/s_v - 1 and
- * density reduction 1 - d/d_v (`vsVanilla`, whichever arm is the reference).
- */
-export function compareToVanilla(arms: readonly ArmSummary[], quality: 'accuracy' | 'loss', reference = 'vanilla'): ArmSummary[] {
-  const vanilla = arms.find((a) => a.arm === reference);
-  if (!vanilla) return [...arms];
-  const gain = (s: number, v: number) => s / v - 1;
-  const densityReduction = (s: number, v: number) => 1 - (1 - s) / (1 - v);
-  return arms.map((a) => ({
-    ...a,
-    vsVanilla: {
-      inferenceSparsityGain: gain(a.inferenceActivationSparsity.mean, vanilla.inferenceActivationSparsity.mean),
-      inferenceDensityReduction: densityReduction(a.inferenceActivationSparsity.mean, vanilla.inferenceActivationSparsity.mean),
-      trainSparsityGain: gain(a.trainActivationSparsity.mean, vanilla.trainActivationSparsity.mean),
-      trainDensityReduction: densityReduction(a.trainActivationSparsity.mean, vanilla.trainActivationSparsity.mean),
-      qualityChange: quality === 'accuracy' ? a.quality.mean - vanilla.quality.mean : a.quality.mean / vanilla.quality.mean - 1,
-    },
-  }));
 }

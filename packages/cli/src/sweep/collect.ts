@@ -1,7 +1,8 @@
 import { writeFileAtomic } from '@flatsparse/core';
 import { join } from 'node:path';
-import { compareToVanilla, summariseArm, type ArmSummary, type SeedResult, type Stat } from '../reproduce/aggregate.js';
+import { summariseArm, type ArmSummary, type SeedResult, type Stat } from '../reproduce/aggregate.js';
 import { judgeClaims } from '../reproduce/claims.js';
+import { compareArms, type ArmComparison } from '../reproduce/compare.js';
 import { reproductionHtml, taskMarkdown, type TaskResult } from '../reproduce/render.js';
 import { runLabel, type PlannedRun } from './expand.js';
 import type { Sweep } from './load-sweep.js';
@@ -26,9 +27,11 @@ export interface Collected {
 
 /**
  * Aggregates the finished runs of a sweep into the reproduce tables: per group (every axis but arm
- * and seed), one row per arm with mean and spread over the seeds, changes against the reference arm
- * (the sweep's `reference`, else vanilla under the reproduce preset, else the first arm), and, under
- * the preset, the verdicts on the paper's claims. Runs not done are left out and listed.
+ * and seed), one row per arm with mean and spread over the seeds, every arm against the reference arm
+ * (the sweep's `reference`, else vanilla under the reproduce preset, else the first arm) paired by
+ * seed with Holm's adjustment over the group's comparisons (compareArms, as reproduce and demo do),
+ * the per-seed values, and, under the preset, the verdicts on the paper's claims. Runs not done are
+ * left out and listed.
  */
 export async function collectSweep(sweep: Sweep): Promise<Collected> {
   const preset = sweep.file.preset;
@@ -54,7 +57,7 @@ export async function collectSweep(sweep: Sweep): Promise<Collected> {
     const quality = task?.quality ?? sweep.file.quality ?? (firstHeld?.accuracy !== undefined ? 'accuracy' : 'loss');
     const arms = [...new Set(runs.map((r) => r.labels['arm']))];
     const summaries = arms.map((arm) => summariseArm(armDisplay(arm), finished.filter((f) => f.run.labels['arm'] === arm).map((f) => f.seed), quality));
-    const compared = compareToVanilla(summaries, quality, reference);
+    const comparisons = compareArms(summaries, quality, reference);
     const name = grouping.length === 0 ? sweep.name : grouping.map((a) => labels[a]).join(' · ');
     out.push({
       labels,
@@ -63,8 +66,9 @@ export async function collectSweep(sweep: Sweep): Promise<Collected> {
       result: {
         task: task ?? { name, description: `${finished.length} of ${runs.length} runs done`, quality },
         recipe: preset?.recipe,
-        arms: compared,
-        claims: preset ? judgeClaims(compared, quality) : [],
+        arms: summaries,
+        comparisons,
+        claims: preset ? judgeClaims(summaries, comparisons, quality) : [],
         seeds: [...new Set(runs.map((r) => Number(r.labels['seed'] ?? 0)))],
         steps: runs[0]!.config.train.steps,
       },
@@ -75,7 +79,7 @@ export async function collectSweep(sweep: Sweep): Promise<Collected> {
 
 const csvCell = (v: string | number) => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** One CSV row per group and arm: mean and standard deviation over seeds, and the changes against the reference arm. */
+/** One CSV row per group and arm: mean and standard deviation over seeds, and the paired comparison with the reference arm (empty for the reference). */
 function csv(sweep: Sweep, collected: Collected): string {
   const grouping = Object.keys(sweep.file.axes).filter((a) => a !== 'arm' && a !== 'seed');
   const stats: [string, (a: ArmSummary) => Stat][] = [
@@ -84,19 +88,40 @@ function csv(sweep: Sweep, collected: Collected): string {
     ['inference_activation_sparsity', (a) => a.inferenceActivationSparsity],
     ['inference_derivative_sparsity', (a) => a.inferenceDerivativeSparsity],
   ];
-  const header = [...grouping, 'arm', 'seeds_done', 'quality_measure', ...stats.flatMap(([n]) => [`${n}_mean`, `${n}_std`]), 'inference_sparsity_gain', 'inference_density_reduction', 'train_sparsity_gain', 'quality_change'];
+  const comparison: [string, (c: ArmComparison) => number][] = [
+    ['pairs', (c) => c.seeds.length],
+    ['density_reduction_mean', (c) => c.densityReduction.mean],
+    ['density_reduction_ci_low', (c) => c.densityReduction.ci[0]],
+    ['density_reduction_ci_high', (c) => c.densityReduction.ci[1]],
+    ['density_reduction_bootstrap_low', (c) => c.densityReduction.bootstrapCi?.[0] ?? Number.NaN],
+    ['density_reduction_bootstrap_high', (c) => c.densityReduction.bootstrapCi?.[1] ?? Number.NaN],
+    ['p_paired_t', (c) => c.densityReduction.p],
+    ['p_holm', (c) => c.densityReduction.pHolm],
+    ['p_sign_flip', (c) => c.densityReduction.permutationP ?? Number.NaN],
+    ['d_z', (c) => c.densityReduction.dz],
+    ['sparsity_difference_mean', (c) => c.sparsityDifference.mean],
+    ['sparsity_difference_ci_low', (c) => c.sparsityDifference.ci[0]],
+    ['sparsity_difference_ci_high', (c) => c.sparsityDifference.ci[1]],
+    ['sparsity_gain', (c) => c.sparsityGain],
+    ['train_density_reduction_mean', (c) => c.trainDensityReduction.mean],
+    ['quality_change_mean', (c) => c.qualityChange.mean],
+    ['power_1_point', (c) => c.power.onePoint],
+    ['power_3_points', (c) => c.power.threePoints],
+  ];
+  const header = [...grouping, 'arm', 'seeds_done', 'quality_measure', ...stats.flatMap(([n]) => [`${n}_mean`, `${n}_std`]), ...comparison.map(([n]) => n), 'verdict'];
   const rows = collected.groups.flatMap((g) =>
-    g.result.arms.map((a) => [
-      ...grouping.map((k) => g.labels[k]!),
-      a.arm,
-      a.quality.n,
-      g.result.task.quality,
-      ...stats.flatMap(([, f]) => [f(a).mean, f(a).std]),
-      a.vsVanilla?.inferenceSparsityGain ?? Number.NaN,
-      a.vsVanilla?.inferenceDensityReduction ?? Number.NaN,
-      a.vsVanilla?.trainSparsityGain ?? Number.NaN,
-      a.vsVanilla?.qualityChange ?? Number.NaN,
-    ]),
+    g.result.arms.map((a) => {
+      const c = g.result.comparisons.find((x) => x.arm === a.arm);
+      return [
+        ...grouping.map((k) => g.labels[k]!),
+        a.arm,
+        a.quality.n,
+        g.result.task.quality,
+        ...stats.flatMap(([, f]) => [f(a).mean, f(a).std]),
+        ...comparison.map(([, f]) => (c ? f(c) : Number.NaN)),
+        c?.verdict ?? '',
+      ];
+    }),
   );
   return `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`;
 }
@@ -116,7 +141,7 @@ export async function writeCollected(sweep: Sweep, collected: Collected, command
     runs: total,
     done: collected.done,
     missing: collected.missing.map(({ run, state }) => ({ index: run.index, id: run.id, labels: run.labels, state })),
-    groups: collected.groups.map((g) => ({ labels: g.labels, runs: g.runs, done: g.done, quality: g.result.task.quality, seeds: g.result.seeds, steps: g.result.steps, arms: g.result.arms, claims: g.result.claims })),
+    groups: collected.groups.map((g) => ({ labels: g.labels, runs: g.runs, done: g.done, quality: g.result.task.quality, seeds: g.result.seeds, steps: g.result.steps, arms: g.result.arms, comparisons: g.result.comparisons, claims: g.result.claims })),
   };
   const notes = `<p>${status.split('\n')[0]}</p>${collected.missing.length === 0 ? '' : `<ul>${missingLines(collected).map((l) => `<li>${l.slice(2)}</li>`).join('')}</ul>`}`;
   await writeFileAtomic(join(sweep.out, 'results.md'), `${markdown}\n`);
