@@ -194,3 +194,17 @@ describe('paired comparisons', () => {
     expect(smallest.densityReduction.pHolm).toBeCloseTo(Math.min(1, 2 * sorted[0]!), 12);
   });
 });
+
+describe('partial sweeps', () => {
+  it('compare and judge only what has finished: no claim rests on an arm without runs', () => {
+    const { arms } = task((v) => v + 0.01, {}, 4);
+    const empty = summariseArm('M3 JSReLU', [], 'accuracy');
+    const comparisons = compareArms([...arms, empty], 'accuracy');
+    expect(comparisons.map((c) => c.arm)).toEqual(['sparsified output']);
+    expect(comparisons[0]!.densityReduction.family).toBe(1);
+    const claims = judgeClaims([...arms, empty], comparisons, 'accuracy');
+    expect(claims.some((c) => c.claim.startsWith('M3 JSReLU'))).toBe(false);
+    const noVanilla = judgeClaims([summariseArm('vanilla', [], 'accuracy'), empty], [], 'accuracy');
+    expect(noVanilla).toEqual([]);
+  });
+});

@@ -107,7 +107,8 @@ const seedsOf = (c: ArmComparison) => `${c.seeds.length} paired seeds${c.explora
  * - the self-check derivative sparsity = activation sparsity for ReLU.
  */
 export function judgeClaims(arms: readonly ArmSummary[], comparisons: readonly ArmComparison[], quality: 'accuracy' | 'loss'): ClaimVerdict[] {
-  const vanilla = arms.find((a) => a.arm === 'vanilla');
+  // Claims about vanilla need at least one of its runs (a partial sweep may have none yet).
+  const vanilla = arms.find((a) => a.arm === 'vanilla' && a.perSeed.length > 0);
   const out: ClaimVerdict[] = [];
   if (vanilla) {
     out.push(...trendClaims(vanilla));

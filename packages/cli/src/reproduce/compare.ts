@@ -74,7 +74,8 @@ export function pairedEstimate(values: readonly number[]): PairedEstimate {
  * Compares every arm but the reference with it, seed by seed (the seeds both have), on the primary
  * endpoint (relative reduction of inference activation density), with Holm's adjustment over the
  * family of these comparisons, and on the secondary figures (sparsity difference and gain, training
- * density, quality), unadjusted. The reference itself gets no comparison.
+ * density, quality), unadjusted. The reference itself gets no comparison, nor does an arm without a
+ * seed paired with the reference's.
  */
 export function compareArms(arms: readonly ArmSummary[], quality: 'accuracy' | 'loss', reference = 'vanilla'): ArmComparison[] {
   const ref = arms.find((a) => a.arm === reference);
@@ -102,7 +103,9 @@ export function compareArms(arms: readonly ArmSummary[], quality: 'accuracy' | '
         qualityChange: pairedEstimate(finite(pairs.map(([r, x]) => (quality === 'accuracy' ? x.quality - r.quality : x.quality / r.quality - 1)))),
         refDensity: mean(pairs.map(([r]) => density(r))),
       };
-    });
+    })
+    // An arm with no seed finished beside the reference's (a partial sweep) is not compared, nor counted in the family.
+    .filter((d) => d.pairs.length > 0);
   const adjusted = holmAdjust(draft.map((d) => d.densityReduction.p));
   const family = adjusted.filter((p) => !Number.isNaN(p)).length;
   return draft.map((d, i) => {
