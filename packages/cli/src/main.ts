@@ -27,8 +27,10 @@ Commands:
                            holding a run is only written to continue it (--resume, in place, from its newest
                            or a named checkpoint) or to replace it (--overwrite); Ctrl-C stops with a checkpoint
   reproduce [--quick] [--recipe authors|short] [--seeds n] [--steps n] [--tasks vit-mnist,gpt-moby-dick] [--arms a,b] [--ramp steps|fraction] [--jobs n] [--out dir] [--backend name] [--fresh]
-                           vanilla ReLU vs each of the paper's methods vs all three, several seeds,
-                           with a report judging the paper's claims (--quick: a minute or two);
+                           vanilla ReLU vs each of the paper's methods vs all three (10 seeds for vanilla,
+                           M3 and sparsified output, 3 for the others; --seeds n: n for every arm), with a
+                           report judging the paper's claims by paired tests with Holm's correction
+                           (--quick: a minute or two);
                            runs that already completed in --out are reused unless --fresh; --jobs: runs
                            trained at once (default: the cores, at most 8; 1 with --quick)
   sweep [plan|submit|resume|status|collect] <sweep.yaml> [--engine local|slurm|bullmq] [--jobs n] [--redis url]
