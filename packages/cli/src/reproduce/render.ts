@@ -30,6 +30,7 @@ const sig = (v: number) => (Number.isFinite(v) ? sig3(v) : '-');
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 /** Seeds as ranges: 0-9, or 0, 2, 5. */
 function seedList(seeds: readonly number[]): string {
+  if (seeds.length === 0) return 'none yet';
   const sorted = [...seeds].sort((a, b) => a - b);
   const contiguous = sorted.length > 2 && sorted.every((s, i) => i === 0 || s === sorted[i - 1]! + 1);
   return contiguous ? `${sorted[0]}-${sorted[sorted.length - 1]}` : sorted.join(', ');
