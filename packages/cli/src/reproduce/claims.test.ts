@@ -139,6 +139,21 @@ describe('trends over the whole run', () => {
     expect(Math.abs(wandering.meanRho)).toBeLessThan(0.5);
   });
 
+  it('a curve that jumps early and then declines is not called falling, and a steady rise under heavy noise is a rise', () => {
+    const noisy = seeds.map((s) => noise(s + 300));
+    // Up 3x over the first 15 % of the run, then down to 1.8x: the whole-run slope is negative, the net change positive.
+    const hump = trendsOf((f, s) => (f < 0.15 ? 1 + (2 * f) / 0.15 : 3 - ((f - 0.15) * 1.2) / 0.85) * (1 + 0.02 * noisy[s]!()));
+    // Doubles over the run under noise of +-60 % per point: rho well below 0.5, the slopes all positive.
+    const steady = trendsOf((f, s) => 2 ** f * (1 + 1.2 * noisy[s]!()));
+    expect(hump.slope.mean).toBeLessThan(0);
+    expect(hump.meanNet).toBeGreaterThan(0);
+    expect(Math.abs(steady.meanRho)).toBeLessThan(0.5);
+    const [h, st] = judgeTrends([hump, steady], 0.05);
+    expect(h!.adjustedP).toBeLessThan(0.05);
+    expect(h!.direction).toBe('no monotone trend');
+    expect(st!.direction).toBe('rises');
+  });
+
   it('with one seed a trend is inconclusive, not a verdict', () => {
     const one = summariseTrend([curveTrend([[0, 1], [1, 2], [2, 3], [3, 4]], 'log', 0)], 'log');
     expect(judgeTrends([one], 0.05)[0]!.direction).toBe('inconclusive');

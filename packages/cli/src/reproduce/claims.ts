@@ -65,7 +65,7 @@ function trendClaims(vanilla: ArmSummary): ClaimVerdict[] {
       claim: item.claim,
       kind: 'finding',
       verdict: verdictOf(direction, item.expect),
-      test: `trend over the whole run: per-seed least-squares slope of ${s.scale === 'log' ? 'log10(value)' : 'the value'} against training progress, t over ${s.slope.n} seeds; Holm over the ${items.length} trends of this task; monotone when abs(mean Spearman rho) >= 0.5`,
+      test: `trend over the whole run: per-seed least-squares slope of ${s.scale === 'log' ? 'log10(value)' : 'the value'} against training progress, t over ${s.slope.n} seeds; Holm over the ${items.length} trends of this task; a direction needs Holm p < ${ALPHA} and the same sign of the net change from the first to the last tenth`,
       evidence: `${item.what}: ${direction}; ${change}; mean Spearman rho ${num(s.meanRho)}; ${pIs('p', s.slope.p)}, ${pIs('Holm p', adjustedP)}; ${firstLast} (means over seeds).`,
     };
   });
@@ -157,7 +157,7 @@ export function judgeClaims(arms: readonly ArmSummary[], comparisons: readonly A
       claim: `The sparsity gap of ${name} over vanilla grows with training.`,
       kind: 'finding',
       verdict: verdictOf(judgeTrends([gapTrend], ALPHA)[0]!.direction, 'rises'),
-      test: `per-seed least-squares slope of the held-out sparsity gap (same seed) against training progress, t over ${gapTrend.slope.n} seeds; secondary, no correction; monotone when abs(mean Spearman rho) >= 0.5`,
+      test: `per-seed least-squares slope of the held-out sparsity gap (same seed) against training progress, t over ${gapTrend.slope.n} seeds; secondary, no correction; a direction needs p < ${ALPHA} and the same sign of the net change from the first to the last evaluation`,
       evidence: `slope ${pts(gapTrend.slope.mean)} over the run (95% CI ${interval(gapTrend.slope.ci, pts)}), mean Spearman rho ${num(gapTrend.meanRho)}, ${pIs('p', gapTrend.slope.p)}; gap at the first evaluation ${pts(mean(gapTrend.seeds.map((s) => s.first)))}, at the last ${pts(mean(gapTrend.seeds.map((s) => s.last)))}.`,
     });
     const q = c.qualityChange;

@@ -14,6 +14,8 @@ export interface SeedTrend {
   /** Mean of the first and of the last tenth of the logged points (at least one point each). */
   readonly first: number;
   readonly last: number;
+  /** The net change from the first to the last tenth: log10(last / first) on a 'log' curve, last - first on a 'linear' one. */
+  readonly net: number;
   /** Logged points used (positive values only on a log scale). */
   readonly points: number;
 }
@@ -25,12 +27,15 @@ export function curveTrend(points: readonly (readonly [number, number])[], scale
   const x = kept.map(([s]) => s / lastStep);
   const y = kept.map(([, v]) => (scale === 'log' ? Math.log10(v) : v));
   const tenth = Math.max(1, Math.round(kept.length / 10));
+  const first = mean(kept.slice(0, tenth).map(([, v]) => v));
+  const last = mean(kept.slice(-tenth).map(([, v]) => v));
   return {
     seed,
     slope: kept.length < 3 ? Number.NaN : olsSlope(x, y),
     rho: kept.length < 3 ? Number.NaN : spearman(x, y),
-    first: mean(kept.slice(0, tenth).map(([, v]) => v)),
-    last: mean(kept.slice(-tenth).map(([, v]) => v)),
+    first,
+    last,
+    net: scale === 'log' ? Math.log10(last / first) : last - first,
     points: kept.length,
   };
 }
@@ -43,31 +48,40 @@ export interface TrendSummary {
   readonly slope: TTestResult;
   /** Mean over seeds of Spearman's rho. */
   readonly meanRho: number;
+  /** Mean over seeds of the net change from the first to the last tenth (SeedTrend.net). */
+  readonly meanNet: number;
 }
 
 /** Which way a curve goes, as judged over seeds. */
 export type TrendDirection = 'rises' | 'falls' | 'no monotone trend' | 'inconclusive';
 
-/** |mean rho| at least this: the seeds' curves are monotone enough to call the trend one direction. */
+/** |mean rho| below this, with slopes that do not differ from 0: the curves wander (or the seeds disagree). */
 export const MONOTONE_RHO = 0.5;
 
 export function summariseTrend(seeds: readonly SeedTrend[], scale: 'log' | 'linear'): TrendSummary {
   const usable = seeds.filter((s) => Number.isFinite(s.slope));
-  return { scale, seeds: usable, slope: oneSampleTTest(usable.map((s) => s.slope)), meanRho: mean(usable.map((s) => s.rho)) };
+  return { scale, seeds: usable, slope: oneSampleTTest(usable.map((s) => s.slope)), meanRho: mean(usable.map((s) => s.rho)), meanNet: mean(usable.map((s) => s.net)) };
 }
 
 /**
- * The direction of a trend: 'rises' / 'falls' when the slopes differ from 0 (the p-value given,
- * already adjusted for the family of trends judged, below alpha) and the curves are monotone on
- * average (|mean Spearman rho| >= MONOTONE_RHO); 'no monotone trend' when they are not (a curve that
- * wanders, or seeds that disagree); 'inconclusive' with fewer than two seeds, or monotone curves whose
- * slopes do not differ from 0 beyond the seed noise.
+ * The direction of a trend over seeds:
+ * - 'rises' / 'falls': the seeds' slopes differ from 0 (the p-value given, already adjusted for the
+ *   family of trends judged, below alpha) and the net change from the first to the last tenth of the
+ *   run goes the same way (on average over seeds);
+ * - 'no monotone trend': the slopes differ from 0 but the net change goes the other way (a curve that
+ *   rises early and falls for the rest of the run, or the reverse), or they do not differ from 0 and
+ *   the curves are not monotone on average (|mean Spearman rho| < MONOTONE_RHO: they wander, or the
+ *   seeds disagree);
+ * - 'inconclusive': fewer than two seeds, or monotone curves whose slopes do not differ from 0 beyond
+ *   the seed noise.
  */
 export function trendDirection(summary: TrendSummary, adjustedP: number, alpha: number): TrendDirection {
   if (summary.slope.n < 2 || Number.isNaN(summary.meanRho)) return 'inconclusive';
-  if (Math.abs(summary.meanRho) < MONOTONE_RHO) return 'no monotone trend';
-  if (!(adjustedP < alpha)) return 'inconclusive';
-  return summary.slope.mean > 0 ? 'rises' : 'falls';
+  if (adjustedP < alpha) {
+    const direction = summary.slope.mean > 0 ? 'rises' : 'falls';
+    return Math.sign(summary.meanNet) === Math.sign(summary.slope.mean) ? direction : 'no monotone trend';
+  }
+  return Math.abs(summary.meanRho) < MONOTONE_RHO ? 'no monotone trend' : 'inconclusive';
 }
 
 /** Judges a family of trends at once: Holm over their slope tests, then each direction. */
