@@ -93,6 +93,9 @@ describe('the headline is judged on the relative reduction of density', () => {
     // The training headline asks 50 %: a 40 % reduction, tightly measured, does not reach it.
     expect(HEADLINE.training).toBe(0.5);
     expect(claim(claims, 'Headline, training (sparsified output)').verdict).toBe('not supported');
+    // Both arms start at 50 % and reach their final sparsity by mid-run: the held-out gap grows from 0.
+    expect(claim(claims, 'The sparsity gap of sparsified output over vanilla grows').verdict).toBe('supported');
+    expect(claim(claims, 'sparsified output keeps held-out accuracy').verdict).toBe('supported');
   });
 
   it('+5 % relative sparsity from 78 % (density 17.7 % lower) is a significant reduction but not the headline', () => {
@@ -221,5 +224,23 @@ describe('partial sweeps', () => {
     expect(claims.some((c) => c.claim.startsWith('M3 JSReLU'))).toBe(false);
     const noVanilla = judgeClaims([summariseArm('vanilla', [], 'accuracy'), empty], [], 'accuracy');
     expect(noVanilla).toEqual([]);
+  });
+});
+
+describe('the tables', () => {
+  it('keep one cell per column when a verdict contains a pipe, and escape labels in HTML', async () => {
+    const { reproductionHtml, taskMarkdown } = await import('./render.js');
+    const { arms, comparisons, claims } = task((v) => v + 0.01);
+    const result = { task: { name: 'size=<b>&', description: 'a group', quality: 'accuracy' as const }, arms, comparisons, claims: [...claims, { claim: 'a | b', kind: 'finding' as const, verdict: 'inconclusive' as const, test: 'abs(x) | y', evidence: '|x|' }], seeds: [0], steps: 4000 };
+    const md = taskMarkdown(result);
+    const rows = md.split('\n').filter((l) => l.startsWith('| '));
+    const header = md.split('\n').indexOf('| claim | verdict | test and correction | evidence |');
+    expect(header).toBeGreaterThan(0);
+    for (const row of md.split('\n').slice(header + 2).filter((l) => l.startsWith('|'))) expect(row.split(/(?<!\\)\|/).length - 2, row).toBe(4);
+    expect(rows.length).toBeGreaterThan(10);
+    const html = reproductionHtml([result], 'flatsparse sweep collect x.yaml');
+    expect(html).toContain('<h2>size=&lt;b&gt;&amp;</h2>');
+    expect(html).toContain('<td>a | b</td>');
+    expect(html.match(/<table>/g)!.length).toBe(6);
   });
 });
