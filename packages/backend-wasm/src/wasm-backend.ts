@@ -1,6 +1,9 @@
 import type { Availability, Backend, BackendInfo } from '@flatsparse/plugin-api';
 import * as tf from '@tensorflow/tfjs-core';
 
+/** The most a 32-bit WebAssembly memory can grow to (tfjs-backend-wasm's heap): 4 GiB less one 64 KiB page. */
+const WASM_HEAP_BYTES = 65535 * 65536;
+
 /** Options of the embedded default backend. */
 export interface WasmBackendOptions {
   /** Allow falling back to the pure-JS CPU backend when wasm cannot load (default true). */
@@ -59,6 +62,8 @@ export function wasmBackend(options: WasmBackendOptions = {}): Backend {
             detail: `tfjs-backend-wasm ${wasm.version_wasm} (SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'})`,
             capabilities: { float16: false, exactSecondOrder: false, gpu: false },
             facts: { simd: Boolean(simd), threads: Boolean(threads), version: wasm.version_wasm },
+            // A 32-bit WebAssembly memory grows to 65535 pages of 64 KiB.
+            addressableBytes: WASM_HEAP_BYTES,
           };
         }
         wasmError = new Error('tf.setBackend("wasm") returned false (the wasm module failed to instantiate)');

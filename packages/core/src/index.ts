@@ -11,6 +11,7 @@ export * from './errors.js';
 export { BackendRegistry, type BackendSelection, type SkippedBackend } from './backend-registry.js';
 export { createRun, type Run, type RunOptions } from './composition-root.js';
 export { writeDirAtomic, writeFileAtomic } from './io/atomic-write.js';
+export { acquireRunLock, assertLockHeld, LOCK_FILE, ownerState, readLock, RunLockedError, RunLockLostError, type AcquireOptions, type LockOwner, type LockTiming, type OwnerState, type RunLock } from './io/run-lock.js';
 export { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type StoredTensor } from './io/safetensors.js';
 export { registerGradients } from './gradients.js';
 export * from './models/index.js';

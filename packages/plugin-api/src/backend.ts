@@ -27,6 +27,12 @@ export interface BackendInfo {
   readonly fallback?: string;
   /** Extra facts (adapter vendor, GPU name, ...). */
   readonly facts?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * The most memory, in bytes, this backend can hold a run's tensors in, where that is less than the
+   * machine's (a 32-bit WebAssembly heap: 4 GiB less 64 KiB); none: the machine's memory. The engine
+   * refuses a model whose estimate exceeds it before any work starts.
+   */
+  readonly addressableBytes?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { runDirectoryOf, runPipeline, type PipelineResult, type RunDirectoryPlan } from '@flatsparse/core';
+import { runDirectoryOf, runPipeline, type PipelineResult, type RunDirectoryPlan, type RunLock } from '@flatsparse/core';
 import { dirname, join, resolve } from 'node:path';
 import { defaultBackends } from '../backends.js';
 import type { PipelineConfig } from '../config/config-schema.js';
@@ -25,6 +25,8 @@ export interface RunOverrides {
   readonly signal?: AbortSignal;
   /** The command that resumes this run, shown when it is interrupted or fails. */
   readonly resumeCommand?: (runDir: string) => string;
+  /** The run directory's lock, already taken by the caller (a sweep task); none: the run takes it. */
+  readonly runLock?: RunLock;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function runConfig(io: Io, base: PipelineConfig, overrides: RunOver
   const result = await runPipeline({
     ...spec,
     overwrite: overrides.overwrite,
+    ...(overrides.runLock === undefined ? {} : { runLock: overrides.runLock }),
     allowChanged: overrides.allowChanged,
     signal: overrides.signal,
     resumeCommand: overrides.resumeCommand?.(runDir),
@@ -79,7 +82,11 @@ export async function runConfig(io: Io, base: PipelineConfig, overrides: RunOver
     onRunDirectory: (plan) => (plan.mode === 'new' && overrides.quiet ? undefined : io.err(`${label}${describePlan(plan)}`)),
     onStart: ({ backend, skipped }) => {
       if (overrides.quiet) return;
-      for (const s of skipped) io.err(`note: backend '${s.name}' skipped: ${s.reason}${s.fix ? ` Fix: ${s.fix}` : ''}`);
+      for (const s of skipped) {
+        if (noted.has(s.name)) continue;
+        noted.add(s.name);
+        io.err(`note: backend '${s.name}' unavailable: ${firstSentence(s.reason)} ('flatsparse doctor' says how to enable it)`);
+      }
       io.err(`${label}backend: ${backend.name} (${backend.detail})${backend.fallback ? ` FALLBACK: ${backend.fallback}` : ''}`);
     },
     onRecord: overrides.quiet ? undefined : (r) => progress.update(r),
@@ -96,6 +103,16 @@ function describePlan(plan: RunDirectoryPlan & { readonly removed: readonly stri
   if (plan.mode === 'new') return `run directory ${plan.runDir}`;
   const from = plan.checkpoint === undefined ? `no checkpoint in ${plan.runDir} yet: starting from step 0` : `resuming ${plan.runDir} from step ${plan.step} (${plan.checkpoint})`;
   return plan.later.length === 0 ? from : `${from}; dropped ${plan.later.length} later checkpoint(s) and their history: ${plan.later.join(', ')}`;
+}
+
+/** Unavailable backends already noted by this process: one line each, once, however many runs it trains. */
+const noted = new Set<string>();
+
+/** The first sentence of a reason, on one line. */
+function firstSentence(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const end = line.search(/\.(\s|$)/);
+  return end < 0 ? line : line.slice(0, end + 1);
 }
 
 function timestamp(): string {

@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '@flatsparse/core';
-import { ConfigError } from '@flatsparse/plugin-api';
+import { ConfigError, FlatsparseError } from '@flatsparse/plugin-api';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Io } from '../io.js';
@@ -13,6 +13,9 @@ import { loadSweep, type Sweep } from '../sweep/load-sweep.js';
 import { diskState, writeFailure, type DiskState } from '../sweep/result-file.js';
 import { SweepTaskError } from '../sweep/sweep-errors.js';
 import { formatTable as table } from '../table.js';
+
+/** run-task's exit code when another live process owns the run (EX_TEMPFAIL: try again later). */
+export const LOCKED_EXIT = 75;
 
 /** Options of the `sweep` subcommands. */
 export interface SweepOptions extends SubmitSettings {
@@ -122,7 +125,8 @@ export async function sweepCommand(io: Io, subcommand: string, path: string, res
 /**
  * `flatsparse sweep run-task <sweep> <index>`: runs one run in this process (what every engine starts).
  * SIGTERM or SIGINT stop it with a checkpoint (exit 143 / 130); so does the end of the IPC channel of
- * a BullMQ worker that died. A failure writes the run's failure marker and exits 1.
+ * the local sweep or BullMQ worker that started it, when that process dies. Another live process on the
+ * same run: exit 75 (LOCKED_EXIT), nothing written. A failure writes the run's failure marker and exits 1.
  */
 async function runTask(io: Io, sweep: Sweep, indexText: string | undefined, expectId: string | undefined): Promise<number> {
   const index = Number(indexText);
@@ -133,7 +137,7 @@ async function runTask(io: Io, sweep: Sweep, indexText: string | undefined, expe
   const controller = new AbortController();
   interrupt.signal.addEventListener('abort', () => controller.abort(), { once: true });
   const orphaned = () => {
-    io.err('flatsparse: the worker that started this task is gone: stopping with a checkpoint.');
+    io.err('flatsparse: the sweep or worker that started this task is gone: stopping with a checkpoint.');
     controller.abort();
   };
   process.once('disconnect', orphaned);
@@ -147,6 +151,11 @@ async function runTask(io: Io, sweep: Sweep, indexText: string | undefined, expe
     io.err(`run ${run.index} (${run.id}) ${outcome === 'reused' ? 'was already done' : 'done'}: ${run.runDir}`);
     return 0;
   } catch (err) {
+    // Refused because another live process writes the run: its directory is that process's, not ours to mark.
+    if (err instanceof FlatsparseError && (err.code === 'E_RUN_LOCKED' || err.code === 'E_RUN_LOCK_LOST')) {
+      io.err(`flatsparse: run ${run.index} (${run.id}) not started: ${err.message}`);
+      return LOCKED_EXIT;
+    }
     await writeFailure(run, err instanceof Error ? err.message : String(err), 1).catch(() => undefined);
     io.err(`flatsparse: run ${run.index} (${run.id}) failed: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { acquireRunLock } from '@flatsparse/core';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Io } from '../io.js';
@@ -13,19 +14,29 @@ export function taskLog(sweep: Sweep, run: PlannedRun): string {
   return join(sweep.out, '.sweep', 'logs', `${run.index}-${run.id}.log`);
 }
 
-/** Runs one task as a child process (its output to its log); resolves with its exit code. */
+/**
+ * Runs one task as a child process (its output to its log); resolves with its exit code. The child
+ * gets an IPC channel it never uses but for one thing: when this process dies, even by SIGKILL, the
+ * channel closes and the task stops with a checkpoint ('disconnect' in `sweep run-task`), so no run
+ * trains on as an orphan; the next submission resumes it (waiting for its lock while it stops).
+ */
 function runTask(sweep: Sweep, run: PlannedRun, backend: string | undefined, signal: AbortSignal, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const log = createWriteStream(taskLog(sweep, run), { flags: 'a' });
-    const child = spawn(process.execPath, [FLATSPARSE_BIN, ...taskArgs(sweep, run, backend)], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
+    // The child writes its log itself (not through a pipe to this process), so its last lines are kept
+    // and no write fails when this process is gone.
+    const fd = openSync(taskLog(sweep, run), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [FLATSPARSE_BIN, ...taskArgs(sweep, run, backend)], { stdio: ['ignore', fd, fd, 'ipc'], env });
+    } finally {
+      closeSync(fd);
+    }
     const stop = () => child.kill('SIGTERM');
     signal.addEventListener('abort', stop, { once: true });
     child.on('error', reject);
-    child.on('close', (code, sig) => {
+    child.on('exit', (code, sig) => {
       signal.removeEventListener('abort', stop);
-      log.end(() => resolve(code ?? (sig === 'SIGTERM' ? 143 : 1)));
+      resolve(code ?? (sig === 'SIGTERM' ? 143 : 1));
     });
   });
 }
@@ -44,6 +55,8 @@ export const localEngine: SweepEngine = {
     // user chose (FLATSPARSE_NATIVE_THREADS), so two runs on two cores do not oversubscribe them.
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FLATSPARSE_NATIVE_THREADS: process.env['FLATSPARSE_NATIVE_THREADS'] ?? String(Math.max(1, Math.floor(availableParallelism() / jobs))) };
     await mkdir(join(sweep.out, '.sweep', 'logs'), { recursive: true });
+    // One local submission of a sweep at a time: a second is refused, naming the first.
+    const lock = await acquireRunLock(join(sweep.out, '.sweep'), { what: 'sweep', command: `flatsparse sweep submit ${sweep.path} (local, ${jobs} job(s))` });
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -63,6 +76,7 @@ export const localEngine: SweepEngine = {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await lock.release();
     }
     if (controller.signal.aborted) return 143;
     return failed === 0 ? 0 : 1;

@@ -1,4 +1,4 @@
-import type { TrainerRecord } from '@flatsparse/core';
+import { acquireRunLock, type RunLock, type TrainerRecord } from '@flatsparse/core';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +26,17 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Prefix of its progress lines. */
   readonly label?: string;
+  /**
+   * How long to wait for another live process writing the run directory (an orphaned task of a killed
+   * sweep finishing its step, a Slurm job on a lost node whose lock goes stale) before refusing with
+   * E_RUN_LOCKED; default FLATSPARSE_LOCK_WAIT_S or 600 s.
+   */
+  readonly lockWaitMs?: number;
+}
+
+function lockWait(): number {
+  const env = Number(process.env['FLATSPARSE_LOCK_WAIT_S']);
+  return Number.isFinite(env) && env >= 0 ? env * 1000 : 600_000;
 }
 
 /** Whether the records end with the closing held-out evaluation of a run of `steps` steps. */
@@ -42,6 +53,25 @@ function complete(records: readonly TrainerRecord[], steps: number): boolean {
  * --fresh). The result file is written atomically once the run completed.
  */
 export async function executeRun(io: Io, sweep: Sweep, run: PlannedRun, options: ExecuteOptions = {}): Promise<ExecutedRun> {
+  if (!options.fresh && (await readResult(run))) return { outcome: 'reused', records: await readRecords(run.runDir) };
+  // The run directory is this process's before any of its files is touched: a second process on the
+  // same run (a resubmitted sweep while a task of the first still runs) waits for it, then finds it
+  // done or resumes it; it never writes beside it.
+  const lock = await acquireRunLock(run.runDir, {
+    command: `flatsparse sweep run-task ${sweep.path} ${run.index} (run ${run.id})`,
+    waitMs: options.lockWaitMs ?? lockWait(),
+    onWait: (owner) => io.err(`run ${run.index} (${run.id}): ${run.runDir} is being written by pid ${owner.pid} on ${owner.host} (${owner.command}); waiting for it to end.`),
+    onTakeover: (owner, how) => io.err(`run ${run.index} (${run.id}): took over the lock of pid ${owner.pid} on ${owner.host} (${how}).`),
+  });
+  try {
+    return await executeLocked(io, sweep, run, options, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function executeLocked(io: Io, sweep: Sweep, run: PlannedRun, options: ExecuteOptions, runLock: RunLock): Promise<ExecutedRun> {
+  // It may have completed while this process waited for the lock.
   if (!options.fresh && (await readResult(run))) return { outcome: 'reused', records: await readRecords(run.runDir) };
   const stale = existsSync(join(run.runDir, RESULT_FILE));
   await rm(join(run.runDir, RESULT_FILE), { force: true });
@@ -60,6 +90,7 @@ export async function executeRun(io: Io, sweep: Sweep, run: PlannedRun, options:
     ...(resumable ? { resume: run.runDir } : { overwrite: true }),
     quiet: options.quiet,
     signal: options.signal,
+    runLock,
     resumeCommand: () => `flatsparse sweep run-task ${sweep.path} ${run.index} --out ${sweep.out}`,
   }, options.label ?? '', sweep.configDir);
   if (result.summary.stoppedEarly) return { outcome: 'interrupted', records: result.records, stopped: { steps: result.summary.steps, ...(result.summary.checkpoints.at(-1) ? { checkpoint: result.summary.checkpoints.at(-1) } : {}) } };

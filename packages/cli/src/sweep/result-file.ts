@@ -1,4 +1,4 @@
-import { upgradeRecord, writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
+import { ownerState, readLock, upgradeRecord, writeFileAtomic, type TrainerRecord } from '@flatsparse/core';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,15 +67,17 @@ export async function runStatus(runDir: string): Promise<{ status?: string; comp
 }
 
 /**
- * Where a run stands on disk: done (its result file), failed (a failure marker, or run.json says
- * failed), running (run.json says so: a live run, or one killed without a word), interrupted (it
- * holds a run or a checkpoint to resume), missing (nothing yet).
+ * Where a run stands on disk: done (its result file), running (a live process holds its lock),
+ * failed (a failure marker, or run.json says failed), interrupted (it holds a run or a checkpoint to
+ * resume, including a run killed while run.json said running: its lock's owner is dead), missing
+ * (nothing yet).
  */
 export async function diskState(run: PlannedRun): Promise<{ state: DiskState; step?: number }> {
   if (await readResult(run)) return { state: 'done', step: run.config.train.steps };
   const status = await runStatus(run.runDir);
+  const lock = await readLock(run.runDir).catch(() => undefined);
+  if (lock !== undefined && ('damaged' in lock || ownerState(lock.owner, lock.mtimeMs).state === 'live')) return { state: 'running', step: status?.completedSteps };
   if (existsSync(join(run.runDir, FAILURE_FILE)) || status?.status === 'failed') return { state: 'failed', step: status?.completedSteps };
-  if (status?.status === 'running') return { state: 'running', step: status.completedSteps };
   if (status !== undefined || existsSync(join(run.runDir, 'checkpoints', 'latest'))) return { state: 'interrupted', step: status?.completedSteps };
   return { state: 'missing' };
 }

@@ -19,7 +19,7 @@ export interface MemoryEstimate {
 /** Elements of the largest typed array a parameter is initialised in (V8's limit). */
 const MAX_TYPED_ARRAY = 2 ** 32 - 1;
 /** The most memory tfjs-backend-wasm can grow to (32-bit WebAssembly memory). */
-const WASM_HEAP = 4294901760;
+export const WASM_HEAP = 4294901760;
 
 /**
  * Estimates the memory of training `model` with `batchSize` examples per step: the parameters from the
@@ -65,10 +65,14 @@ function hostMemory(): number {
   }
 }
 
-/** The memory a backend can give a run: this machine's memory, and at most 4 GiB for WebAssembly. */
-export function memoryLimit(backend: Pick<BackendInfo, 'name' | 'tfjsName'>): { readonly bytes: number; readonly what: string } {
+/**
+ * The memory a backend can give a run: this machine's memory, and at most what the backend declares it
+ * can address (`addressableBytes`; the 4 GiB of a 32-bit WebAssembly heap for wasm and native).
+ */
+export function memoryLimit(backend: Pick<BackendInfo, 'name' | 'tfjsName' | 'addressableBytes'>): { readonly bytes: number; readonly what: string } {
   const host = hostMemory();
-  if (backend.tfjsName === 'wasm' && WASM_HEAP < host) return { bytes: WASM_HEAP, what: `the 4 GiB a WebAssembly backend can address ('${backend.name}')` };
+  const heap = backend.addressableBytes ?? (backend.tfjsName === 'wasm' ? WASM_HEAP : undefined);
+  if (heap !== undefined && heap < host) return { bytes: heap, what: heap === WASM_HEAP ? `the 4 GiB a WebAssembly backend can address ('${backend.name}')` : `what backend '${backend.name}' can address` };
   return { bytes: host, what: `this machine's memory (backend '${backend.name}')` };
 }
 
@@ -77,7 +81,7 @@ export function memoryLimit(backend: Pick<BackendInfo, 'name' | 'tfjsName'>): { 
  * larger than a typed array can hold, or an estimate above the backend's memory. E_MODEL_CONFIG with the
  * estimate, the limit and what to shrink.
  */
-export function checkModelFits(model: ResolvedModel, batchSize: number, backend: Pick<BackendInfo, 'name' | 'tfjsName'>): MemoryEstimate {
+export function checkModelFits(model: ResolvedModel, batchSize: number, backend: Pick<BackendInfo, 'name' | 'tfjsName' | 'addressableBytes'>): MemoryEstimate {
   const estimate = estimateMemory(model, batchSize);
   const { d, depth, mlpWidth } = model.config;
   const fix = `shrink the model (model.d ${d}, model.depth ${depth}, model.mlpWidth ${mlpWidth}) or train.batchSize (${batchSize}), or use a backend with more memory (--backend cuda).`;

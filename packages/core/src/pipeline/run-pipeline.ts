@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { type BackendInfo, type Dataset, ConfigError, type TrainableModel } from '@flatsparse/plugin-api';
 import { describeFailure, type RunWarning } from '../faults/fault-records.js';
+import { asOutOfMemory } from '../faults/out-of-memory.js';
 import { LossGrowthWatch } from '../faults/loss-growth.js';
 import { EstimatorRunner, type EstimatorSchedule, type FlatnessBatchSettings, type FlatnessRecord } from '../flatness/estimator-runner.js';
+import { acquireRunLock, assertLockHeld, RunLockLostError, type RunLock } from '../io/run-lock.js';
 import { loadWeightsInto, saveModel } from '../models/index.js';
 import { applyRunDirectoryPlan, planRunDirectory, type RunDirectoryPlan } from '../report/run-dir-plan.js';
+import { checkOutputDir } from '../report/output-dir-check.js';
 import { RunDirectory } from '../report/run-directory.js';
 import { checkCheckpointFits } from '../train/checkpoint-files.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
@@ -64,6 +69,12 @@ export interface PipelineSpec extends PipelineParts {
   readonly flatness?: FlatnessBatchSettings;
   /** Called with the records of every scheduled flatness estimate (also written to flatness.jsonl). */
   readonly onFlatness?: (records: readonly FlatnessRecord[]) => void;
+  /**
+   * The lock of `runDir`, already held by the caller (a sweep takes it before touching its result
+   * files); the run neither takes nor releases it. None: the run takes it itself, before anything is
+   * written, refusing a directory another live process writes (E_RUN_LOCKED), and releases it at the end.
+   */
+  readonly runLock?: RunLock;
 }
 
 /** What a pipeline run returns. */
@@ -88,6 +99,28 @@ export async function runPipeline(input: PipelineSpec): Promise<PipelineResult> 
   // The schedule is built once, here (options checked at 'train.lr'); the trainer gets the function.
   const spec: PipelineSpec = { ...input, train: { ...input.train, lr: withTrainPath(() => scheduleOf(input.train.lr, input.train.steps)) } };
   checkTrainSettings(spec.train);
+  if (spec.runDir === undefined) return runLocked(spec, undefined).catch(outOfMemory);
+  if (spec.runLock !== undefined) return runLocked(spec, spec.runLock).catch(outOfMemory);
+  // One writer per run directory: the lock comes before anything is read to plan or written.
+  await checkOutputDir(spec.runDir);
+  const existed = existsSync(spec.runDir);
+  const lock = await acquireRunLock(spec.runDir, { command: process.argv.slice(1).join(' ') || 'runPipeline' });
+  try {
+    return await runLocked(spec, lock).catch(outOfMemory);
+  } finally {
+    await lock.release();
+    // A run refused before it wrote anything leaves no empty directory behind.
+    if (!existed) await rmdir(spec.runDir).catch(() => undefined);
+  }
+}
+
+/** Rethrows an allocation failure as E_OUT_OF_MEMORY (where the backend is known it was converted already). */
+function outOfMemory(err: unknown): never {
+  throw asOutOfMemory(err) ?? err;
+}
+
+/** runPipeline once the run directory (if any) is this process's. */
+async function runLocked(spec: PipelineSpec, lock: RunLock | undefined): Promise<PipelineResult> {
   const plan = spec.runDir === undefined ? undefined : await planRunDirectory({ runDir: spec.runDir, resumeFrom: spec.resumeFrom, overwrite: spec.overwrite });
   if (plan?.mode === 'resume' && plan.step > spec.train.steps) {
     throw new ConfigError('train.steps', `is ${spec.train.steps}, but the checkpoint resumed (${plan.checkpoint}) is already at step ${plan.step}.`, {
@@ -97,7 +130,9 @@ export async function runPipeline(input: PipelineSpec): Promise<PipelineResult> 
     });
   }
   const resumeFrom = plan === undefined ? spec.resumeFrom : plan.checkpoint;
-  const composed = await composePipeline({ ...spec, batchSize: spec.train.batchSize });
+  const composed = await composePipeline({ ...spec, batchSize: spec.train.batchSize }).catch((err: unknown) => {
+    throw asOutOfMemory(err) ?? err;
+  });
   const { run, dataset, resolved, model, metrics } = composed;
   const seed = spec.seed ?? 0;
   let estimators: EstimatorRunner | undefined;
@@ -154,6 +189,7 @@ export async function runPipeline(input: PipelineSpec): Promise<PipelineResult> 
             flagGrowth(grew.message, record.step);
           }
           if (!dir) return;
+          if (lock?.lost) await assertLockHeld(lock);
           dir.add(record);
           if (record.split === 'heldOut' || record.wallMs - lastFlush > 2000) {
             lastFlush = record.wallMs;
@@ -167,14 +203,18 @@ export async function runPipeline(input: PipelineSpec): Promise<PipelineResult> 
     let summary: TrainSummary;
     try {
       summary = await trainer.run();
-    } catch (err) {
+    } catch (thrown) {
       // The training error is what the caller needs: a failure to record it must not replace it.
+      // A run that lost its directory to another writer leaves it to that writer.
+      if (thrown instanceof RunLockLostError) throw thrown;
+      const err = asOutOfMemory(thrown, run.backend) ?? thrown;
       if (spec.resumeCommand !== undefined) dir?.setRunInfo('resume', spec.resumeCommand);
       await dir?.fail(describeFailure(err, trainer.progress)).catch(() => undefined);
       throw err;
     } finally {
-      await dir?.flush().catch(() => undefined);
+      if (!lock?.lost) await dir?.flush().catch(() => undefined);
     }
+    if (lock !== undefined) await assertLockHeld(lock);
     if (spec.saveModelTo !== undefined && !summary.stoppedEarly) await saveModel(model, spec.saveModelTo);
     const status = summary.stoppedEarly ? 'interrupted' : 'completed';
     await dir?.setStatus({ state: status, completedSteps: summary.steps, ...(status === 'interrupted' && spec.resumeCommand !== undefined ? { resume: spec.resumeCommand } : {}) });
