@@ -25,7 +25,7 @@ describe('flatsparse run and eval', () => {
     expect(io.text()).toMatch(/tiny-synthetic .*%/);
 
     const files = await readdir(runDir);
-    expect(files.sort()).toEqual(['checkpoints', 'config.json', 'metrics.csv', 'metrics.jsonl', 'model.safetensors', 'report.html', 'run.json']);
+    expect(files.sort().map((n) => n.replace(/^events\.out\.tfevents\..+$/, 'events.out.tfevents'))).toEqual(['checkpoints', 'config.json', 'events.out.tfevents', 'metrics.csv', 'metrics.jsonl', 'model.safetensors', 'report.html', 'run.json']);
     expect((await readdir(join(runDir, 'checkpoints'))).sort()).toEqual(['latest', 'step-00000006', 'step-00000012']);
     const records = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const train = records.filter((r) => r.split === 'train');
@@ -39,7 +39,7 @@ describe('flatsparse run and eval', () => {
     const csv = (await readFile(join(runDir, 'metrics.csv'), 'utf8')).trim().split('\n');
     expect(csv).toHaveLength(records.length + 1);
     const html = await readFile(join(runDir, 'report.html'), 'utf8');
-    for (const title of ['loss', 'activation-sparsity.value', 'augmented-flatness.asK', 'augmented-flatness.c0', 'augmented-flatness.ratio']) expect(html).toContain(`aria-label="${title}"`);
+    for (const title of ['loss', 'activation-sparsity.value', 'augmented-flatness.asK', 'augmented-flatness.c0', 'augmented-flatness.ratio']) expect(html).toContain(`<figure class="fs-chart" data-title="${title}"><script type="application/json"`);
 
     const evalIo = recordingIo();
     expect(await main(['eval', runDir], evalIo)).toBe(0);

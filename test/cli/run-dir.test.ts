@@ -42,7 +42,7 @@ describe('a run directory has one owner and one history', () => {
     const other = await configFile(dir, 'other.yaml', tinyConfig({ name: 'other', steps: 4, checkpointEvery: 4 }));
     const { code, text } = await flatsparse('run', other, '--out', runDir, '--overwrite', '--quiet');
     expect(code, text).toBe(0);
-    expect(text).toMatch(/replacing the earlier run \(removed checkpoints, model\.safetensors, metrics\.jsonl/);
+    expect(text).toMatch(/replacing the earlier run \(removed events\.out\.tfevents\.\d+\.\S+, checkpoints, model\.safetensors, metrics\.jsonl/);
     expect((await readdir(join(runDir, 'checkpoints'))).sort()).toEqual(['latest', 'step-00000004']);
     expect(await readFile(join(runDir, 'notes.txt'), 'utf8')).toBe('mine');
     expect((await history(runDir)).map((r) => (r as { step: number }).step)).toEqual([1, 3, 3]);

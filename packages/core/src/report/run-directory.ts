@@ -6,11 +6,13 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { renderReport } from './html-report.js';
 import { upgradeFlatnessRecord, upgradeRecord } from './legacy-names.js';
 import { recordsToCsv, type RunRecord } from './run-record.js';
+import { TensorBoardEvents } from './tensorboard-events.js';
 import type { RunStatus } from './run-status.js';
 
 /**
  * The directory of one run: `config.json` (the resolved config), `run.json` (backend and metadata),
- * `metrics.jsonl` and `metrics.csv` (every record), `report.html` (self-contained plots), and when
+ * `metrics.jsonl` and `metrics.csv` (every record), `events.out.tfevents.<seconds>.<host>` (the same
+ * records and the flatness estimates as TensorBoard scalars), `report.html` (self-contained plots), and when
  * something went wrong `warnings.json` (faults the run continued past) and `failure.json` (why it
  * stopped). run.json also holds the run's status (running, completed, interrupted, failed) and what
  * `setRunInfo` adds (identity, resumes, flags). Every file is rewritten whole and atomically, so none
@@ -26,11 +28,14 @@ export class RunDirectory {
   private readonly info: Record<string, unknown> = {};
   /** Files an earlier run wrote that must be rewritten even when their list became empty. */
   private readonly stale = new Set<'flatness' | 'warnings'>();
+  private readonly events: TensorBoardEvents;
 
   constructor(
     readonly path: string,
     private readonly meta: { title: string; facts: Record<string, string | number | boolean>; config?: unknown },
-  ) {}
+  ) {
+    this.events = new TensorBoardEvents(path);
+  }
 
   /**
    * Writes the resolved config and run metadata. A failure an earlier run recorded here (a resumed
@@ -70,6 +75,8 @@ export class RunDirectory {
     this.flatness = flatness.split('\n').filter((l) => l.trim() !== '').map((l) => upgradeFlatnessRecord(JSON.parse(l) as FlatnessRecord));
     if (this.flatness.length > 0) this.stale.add('flatness');
     if (this.warnings.length > 0) this.stale.add('warnings');
+    const damaged = await this.events.load();
+    if (damaged !== undefined) this.warn(damaged);
     this.resumed = true;
   }
 
@@ -124,6 +131,7 @@ export class RunDirectory {
       this.resumed = false;
     }
     this.records.push(record);
+    this.events.stamp([record]);
   }
 
   /**
@@ -134,6 +142,7 @@ export class RunDirectory {
     const first = records[0]?.step;
     if (first !== undefined) this.flatness = this.flatness.filter((r) => r.step < first);
     this.flatness.push(...records);
+    this.events.stamp(records);
   }
 
   /** Every record so far. */
@@ -146,11 +155,12 @@ export class RunDirectory {
     this.meta.facts[key] = value;
   }
 
-  /** Rewrites metrics.jsonl, metrics.csv, flatness.jsonl (if there are estimates), run.json, report.html and (if there are warnings) warnings.json atomically. */
+  /** Rewrites metrics.jsonl, metrics.csv, the TensorBoard event file, flatness.jsonl (if there are estimates), run.json, report.html and (if there are warnings) warnings.json atomically. */
   async flush(): Promise<void> {
     if (this.flatness.length > 0 || this.stale.has('flatness')) await writeFileAtomic(join(this.path, 'flatness.jsonl'), this.flatness.map((r) => `${JSON.stringify(r)}\n`).join(''));
     await writeFileAtomic(join(this.path, 'metrics.jsonl'), this.records.map((r) => JSON.stringify(r)).join('\n') + (this.records.length ? '\n' : ''));
     await writeFileAtomic(join(this.path, 'metrics.csv'), recordsToCsv(this.records));
+    await this.events.write(this.records, this.flatness);
     await this.writeWarnings();
     await this.writeRunJson();
     await writeFileAtomic(join(this.path, 'report.html'), renderReport({ ...this.meta, records: this.records, warnings: this.warnings, failure: this.failure, flatness: this.flatness, status: this.status }));

@@ -30,10 +30,17 @@ export async function listNames(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
 
-/** The run files present in `dir`, in RUN_FILES order (none: the directory holds no run). */
+/** The TensorBoard event files a run writes ('events.out.tfevents.<seconds>.<host>'). */
+export const EVENT_FILE = /^events\.out\.tfevents\./;
+
+/**
+ * The run files present in `dir`: its event files first, then RUN_FILES in order (so the identity
+ * files still come last); none: the directory holds no run.
+ */
 export async function runFilesIn(dir: string): Promise<string[]> {
-  const names = new Set(await listNames(dir));
-  return RUN_FILES.filter((f) => names.has(f));
+  const all = await listNames(dir);
+  const names = new Set(all);
+  return [...all.filter((n) => EVENT_FILE.test(n)).sort(), ...RUN_FILES.filter((f) => names.has(f))];
 }
 
 /** Removes leftovers of killed atomic writes from `dir` (not recursively); returns their names. */
