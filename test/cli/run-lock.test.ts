@@ -59,7 +59,7 @@ describe('one writer per run directory', () => {
     await expectComplete(runDir, winner === first ? (a === 'seed1.yaml' ? 1 : 2) : b === 'seed1.yaml' ? 1 : 2);
   }, 180_000);
 
-  it('--resume of a run that is still training is refused; the live run completes untouched', async () => {
+  it('--resume of a run that is still training is refused, and so is flatness on it; the live run completes untouched', async () => {
     const runDir = join(dir, 'live');
     const live = startCli(bin, ['run', join(dir, 'seed1.yaml'), '--out', runDir], dir);
     await waitUntil('the live run to write a checkpoint', () => existsSync(join(runDir, 'checkpoints', 'latest')), 120);
@@ -67,6 +67,10 @@ describe('one writer per run directory', () => {
     const refused = await resume.ended;
     expect(refused.code, refused.output).toBe(2);
     expect(refused.output).toContain(`[E_RUN_LOCKED] The run directory '${runDir}' is being written by another process: pid ${live.child.pid}`);
+    // Estimating flatness on its checkpoints writes into it too: refused the same way.
+    const flatness = await startCli(bin, ['flatness', runDir], dir).ended;
+    expect(flatness.code, flatness.output).toBe(2);
+    expect(flatness.output).toContain(`[E_RUN_LOCKED] The run directory '${runDir}' is being written by another process: pid ${live.child.pid}`);
     const end = await live.ended;
     expect(end.code, end.output).toBe(0);
     await expectComplete(runDir, 1);

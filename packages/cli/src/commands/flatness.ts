@@ -1,4 +1,4 @@
-import { estimateCheckpoints, listCheckpoints, renderFlatnessReport, upgradeRecord, writeFileAtomic, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
+import { acquireRunLock, estimateCheckpoints, listCheckpoints, renderFlatnessReport, upgradeRecord, writeFileAtomic, type FlatnessRecord, type RunRecord } from '@flatsparse/core';
 import { ConfigError, type BackendInfo } from '@flatsparse/plugin-api';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -37,6 +37,17 @@ export const DEFAULT_CHECKPOINT_ESTIMATORS = ['hessian-trace', 'hessian-eigenval
  */
 export async function flatnessCommand(io: Io, runDir: string, options: FlatnessCommandOptions): Promise<number> {
   const config = await loadConfigFile(join(runDir, 'config.json'));
+  // It reads the run's checkpoints and writes into its directory: not while the run (or another
+  // estimate) is writing there.
+  const lock = await acquireRunLock(runDir, { command: `flatsparse flatness ${runDir}` });
+  try {
+    return await estimateLocked(io, runDir, options, config);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function estimateLocked(io: Io, runDir: string, options: FlatnessCommandOptions, config: Awaited<ReturnType<typeof loadConfigFile>>): Promise<number> {
   const estimators: EstimatorRef[] = options.estimators?.length ? [...options.estimators] : config.estimators.length ? config.estimators : [...DEFAULT_CHECKPOINT_ESTIMATORS];
   const flatness = { ...config.flatness, ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }), ...(options.split === undefined ? {} : { split: options.split }), ...(options.seed === undefined ? {} : { seed: options.seed }) };
   const spec = await resolveConfig({ ...config, backend: options.backend ?? config.backend, estimators, flatness }, { backends: defaultBackends(), configDir: runDir });
