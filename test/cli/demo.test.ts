@@ -55,6 +55,6 @@ describe('flatsparse demo', () => {
     expect(text).toMatch(/\| Headline \(sparsified output\): inference activation density at least 36 % lower .*\| \*\*(supported|not supported|inconclusive)\*\* \|/);
     expect(text).toMatch(/\| Training finds flatter minima: augmented flatness AS_K falls over the run \(vanilla, layer 1\)\. \| \*\*(supported|not supported|inconclusive)\*\* \| trend over the whole run/);
     expect(text).toMatch(/primary endpoint: inference activation density reduction [+-]\d+\.\d% with the methods \(paired over 3 seeds, 95% CI \[.*\], paired t p [=<] .*, Holm p [=<] .*\): (sparser|denser|inconclusive) \(exploratory/);
-    expect(await readFile(join(out, 'demo.html'), 'utf8')).toContain('<svg');
+    expect(await readFile(join(out, 'demo.html'), 'utf8')).toContain('<figure class="fs-chart" data-title="demo: held-out activation sparsity">');
   }, 240_000);
 });

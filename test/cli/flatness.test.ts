@@ -60,9 +60,9 @@ describe('flatness estimators in a pipeline and on checkpoints', () => {
     expect(trace.batch).toEqual({ size: 16, split: 'heldOut' });
     const html = await readFile(join(runDir, 'report.html'), 'utf8');
     expect(html).toContain('Flatness estimators and sparsity');
-    expect(html).toContain('aria-label="hessian-trace.trace"');
-    expect(html).toContain('aria-label="average-sharpness.averageSharpness"');
-    expect(html).toContain('aria-label="activation-sparsity.value"');
+    expect(html).toContain('<figure class="fs-chart" data-title="hessian-trace.trace">');
+    expect(html).toContain('<figure class="fs-chart" data-title="average-sharpness.averageSharpness">');
+    expect(html).toContain('<figure class="fs-chart" data-title="activation-sparsity.value">');
 
     const io2 = recordingIo();
     expect(await main(['flatness', runDir], io2), io2.text()).toBe(0);
@@ -73,7 +73,7 @@ describe('flatness estimators in a pipeline and on checkpoints', () => {
       for (const [name, value] of Object.entries(same.figures)) expect(r.figures[name], `${r.estimator}.${name} at step ${r.step}`).toBeCloseTo(value, 6);
     }
     expect(io2.text()).toMatch(/hessian-trace\s+trace=/);
-    expect(await readFile(join(runDir, 'flatness-checkpoints.html'), 'utf8')).toContain('aria-label="hessian-trace.trace"');
+    expect(await readFile(join(runDir, 'flatness-checkpoints.html'), 'utf8')).toContain('<figure class="fs-chart" data-title="hessian-trace.trace">');
 
     const io3 = recordingIo();
     expect(await main(['flatness', runDir, '--estimators', 'hessian-eigenvalues', '--checkpoint', join(runDir, 'checkpoints', 'step-00000012')], io3), io3.text()).toBe(0);

@@ -96,8 +96,8 @@ describe('flatsparse reproduce --quick (the authors recipe)', () => {
     expect(md).toContain("| arm | AS_K | c0 | authors' c0 |");
     expect(md).toMatch(/Inference activation sparsity \(%\) per seed:\n\n\| seed \| vanilla \| M1 input/);
     const html = await readFile(join(out, 'reproduction.html'), 'utf8');
-    expect(html).toContain('aria-label="vit-mnist: held-out activation sparsity"');
-    expect(html).toContain('aria-label="gpt-moby-dick: MLP LayerNorm scale (mean)"');
+    expect(html).toContain('<figure class="fs-chart" data-title="vit-mnist: held-out activation sparsity">');
+    expect(html).toContain('<figure class="fs-chart" data-title="gpt-moby-dick: MLP LayerNorm scale (mean)">');
   }, 600_000);
 
   it('keeps the short recipe of flatsparse 0.2 as a named alternative, and runs only the arms asked for (with vanilla)', async () => {

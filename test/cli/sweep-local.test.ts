@@ -82,7 +82,12 @@ describe('flatsparse sweep on the local engine', () => {
     const csv = (await readFile(join(dir, 'out', 'results.csv'), 'utf8')).trim().split('\n');
     expect(csv).toHaveLength(3);
     expect(csv[0]).toMatch(/^arm,seeds_done,quality_measure,quality_mean,quality_std,/);
-    expect(await readFile(join(dir, 'out', 'results.html'), 'utf8')).toContain('aria-label="grid: held-out activation sparsity"');
+    const page = await readFile(join(dir, 'out', 'results.html'), 'utf8');
+    expect(page).toContain('<figure class="fs-chart" data-title="grid: held-out activation sparsity">');
+    // Every curve of the group too: each arm the mean of its 2 seeds with their min..max as a band.
+    const every = page.slice(page.indexOf('<details><summary>Every curve'));
+    const loss = JSON.parse(/data-title="loss"><script type="application\/json" class="fs-chart-data">(.*?)<\/script>/.exec(every)![1]!);
+    expect(loss.series.map((s: { label: string }) => s.label)).toEqual(['vanilla train (band: min..max of 2 seeds)', 'vanilla held-out (band: min..max of 2 seeds)', 'jsrelu train (band: min..max of 2 seeds)', 'jsrelu held-out (band: min..max of 2 seeds)']);
 
     // Submitting the finished sweep again starts nothing and touches no run directory.
     const runs = await Promise.all([...before.values()].map((r) => snapshot(r.dir)));

@@ -1,6 +1,7 @@
 import { ConfigError, FlatsparseError } from '@flatsparse/plugin-api';
 import { parseArgs } from 'node:util';
 import { backendsCommand } from './commands/backends.js';
+import { compareCommand } from './commands/compare.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -45,6 +46,10 @@ Commands:
                            in a child process (one worker per GPU)
   eval <run-dir> [--split heldOut|train] [--weights file.safetensors] [--batches n] [--backend name]
                            metrics of a saved model on a data split, in evaluation mode
+  compare <run-dir>... [--out compare.html] [--metrics loss,accuracy,metric,figure] [--band minmax|sd]
+                           the curves of any runs together in one HTML page (offline, interactive): loss,
+                           accuracy, each figure per layer, train and held-out; runs whose configs differ
+                           only in the seed are one line (their mean) with a band (min..max, or mean ± sd)
   plugins                  list the built-in plugins: kind, config key, what they contribute
   backends                 list every backend, whether it is available here, and how to fix it if not
   doctor                   check every backend: available or not, why, and how to fix it (with the CUDA install guide)
@@ -58,7 +63,7 @@ Commands:
                            conformance suite, README card) that builds and passes its tests as generated
   help                     this text`;
 
-const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'plugins', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'sweep', 'worker', 'help'];
+const COMMANDS = ['demo', 'run', 'reproduce', 'eval', 'compare', 'plugins', 'backends', 'doctor', 'conformance', 'flatness', 'new-plugin', 'sweep', 'worker', 'help'];
 
 const RUN_OPTIONS = {
   backend: { type: 'string' },
@@ -178,6 +183,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
           backend: values.backend,
           lockMs: values['lock-ms'] === undefined ? undefined : integer('--lock-ms', values['lock-ms']),
         });
+      }
+      case 'compare': {
+        const { values, positionals } = parseArgs({ args: rest, options: { out: { type: 'string' }, metrics: { type: 'string' }, band: { type: 'string' } }, strict: true, allowPositionals: true });
+        if (positionals.length === 0) {
+          io.err('flatsparse compare: expected one or more run directories, received none. Example: flatsparse compare runs/demo/vanilla/seed-* runs/demo/sparsified-output/seed-* --out compare.html');
+          return 2;
+        }
+        return await compareCommand(io, positionals, { out: values.out, metrics: values.metrics?.split(',').map((m) => m.trim()).filter((m) => m !== ''), band: values.band }, argv);
       }
       case 'plugins':
         return pluginsCommand(io);

@@ -21,7 +21,7 @@ export { renderReport, type ReportInput } from './report/html-report.js';
 export { RunDirectory } from './report/run-directory.js';
 export { runDirectoryOf, type RunDirectoryPlan } from './report/run-dir-plan.js';
 export type { RunState, RunStatus } from './report/run-status.js';
-export { lineChart, type ChartOptions, type ChartSeries } from './report/svg-chart.js';
+export { CHART_PALETTE, chartScripts, chartStyles, lineChart, type ChartOptions, type ChartSeries } from './report/chart.js';
 export * from './pipeline/index.js';
 export * from './train/index.js';
 export * from './flatness/index.js';

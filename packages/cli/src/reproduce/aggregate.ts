@@ -91,6 +91,8 @@ export interface ArmSummary {
   /** Each seed's trend of the training activation sparsity (mean over layers, linear scale). */
   readonly trainSparsityTrend: readonly SeedTrend[];
   readonly curves: Readonly<Record<CurveName, readonly (readonly [number, number])[]>>;
+  /** The spread of each curve over seeds: [step, min, max] (drawn as a band around the mean). */
+  readonly curveSpread: Readonly<Record<CurveName, readonly (readonly [number, number, number])[]>>;
 }
 
 /** Mean and standard deviation of the values (NaN values are left out of both). */
@@ -122,11 +124,13 @@ export function summariseArm(arm: string, seeds: readonly SeedResult[], quality:
   });
   const lateOf = (rs: readonly TrainerRecord[], name: string, layer = -1) => rs.reduce((a, r) => a + layerFigure(r, name, layer), 0) / Math.max(rs.length, 1);
   const lateMean = (name: string) => lateTrain.map((rs) => lateOf(rs, name));
-  const curve = (name: string, split: 'train' | 'heldOut' = 'train') => {
-    const bySteps = new Map<number, number[]>();
-    for (const s of seeds) for (const r of s.records) if (r.split === split && r.figures[name]) bySteps.set(r.step, [...(bySteps.get(r.step) ?? []), r.figures[name]!.mean]);
-    return [...bySteps].sort((a, b) => a[0] - b[0]).map(([step, vs]) => [step, vs.reduce((a, b) => a + b, 0) / vs.length] as const);
+  const bySteps = (name: string, split: 'train' | 'heldOut') => {
+    const values = new Map<number, number[]>();
+    for (const s of seeds) for (const r of s.records) if (r.split === split && r.figures[name]) values.set(r.step, [...(values.get(r.step) ?? []), r.figures[name]!.mean]);
+    return [...values].sort((a, b) => a[0] - b[0]);
   };
+  const curve = (name: string, split: 'train' | 'heldOut' = 'train') => bySteps(name, split).map(([step, vs]) => [step, vs.reduce((a, b) => a + b, 0) / vs.length] as const);
+  const spread = (name: string, split: 'train' | 'heldOut' = 'train') => bySteps(name, split).map(([step, vs]) => [step, Math.min(...vs), Math.max(...vs)] as const);
   const seedCurve = (i: number, name: string, layer = -1) => train[i]!.filter((r) => r.figures[name]).map((r) => [r.step, layerFigure(r, name, layer)] as const);
   const atEnd = (records: readonly (TrainerRecord | undefined)[], name: string) => stat(records.map((r) => figure(r, name)));
   const layers = Math.max(0, ...seeds.flatMap((s) => s.records.map((r) => r.figures['augmented-flatness.asK']?.perLayer.length ?? r.figures['activation-sparsity.value']?.perLayer.length ?? 0)));
@@ -181,6 +185,18 @@ export function summariseArm(arm: string, seeds: readonly SeedResult[], quality:
       layerNormAtBound: curve('layer-norm-scale.atBound'),
       zerothBiasAtBound: curve('zeroth-bias.atBound'),
       activeSlope: curve('active-slope.meanSlope'),
+    },
+    curveSpread: {
+      asK: spread('augmented-flatness.asK'),
+      c0: spread('augmented-flatness.c0'),
+      c0Authors: spread('augmented-flatness.c0Authors'),
+      ratio: spread('augmented-flatness.ratio'),
+      trainActivationSparsity: spread('activation-sparsity.value'),
+      inferenceActivationSparsity: spread('activation-sparsity.value', 'heldOut'),
+      layerNormScale: spread('layer-norm-scale.mean'),
+      layerNormAtBound: spread('layer-norm-scale.atBound'),
+      zerothBiasAtBound: spread('zeroth-bias.atBound'),
+      activeSlope: spread('active-slope.meanSlope'),
     },
   };
 }

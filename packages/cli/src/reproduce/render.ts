@@ -1,4 +1,4 @@
-import { lineChart } from '@flatsparse/core';
+import { chartScripts, chartStyles, lineChart } from '@flatsparse/core';
 import type { ArmSummary, CurveName, Stat } from './aggregate.js';
 import { pValue, sig3, type ClaimVerdict } from './claims.js';
 import { ALPHA, BOOTSTRAP_MIN_SEEDS, CONFIRMATORY_SEEDS, PERMUTATION_MIN_SEEDS, type ArmComparison } from './compare.js';
@@ -117,10 +117,19 @@ export function taskMarkdown(r: TaskResult): string {
   return lines.join('\n');
 }
 
-/** The charts of one task: sparsity against steps per arm next to the diagnostics and the flatness figures. */
+/**
+ * The charts of one task: sparsity against steps per arm next to the diagnostics and the flatness
+ * figures; each arm's line is the mean over its seeds, with a band from the lowest to the highest seed.
+ */
 function charts(r: TaskResult): string {
   const chart = (key: CurveName, title: string, log = false) =>
-    lineChart({ title: `${r.task.name}: ${title}`, series: r.arms.filter((a) => a.curves[key].length > 0).map((a) => ({ name: a.arm, points: a.curves[key] })), yScale: log ? 'log' : 'linear' });
+    lineChart({
+      title: `${r.task.name}: ${title}`,
+      series: r.arms
+        .filter((a) => a.curves[key].length > 0)
+        .map((a) => ({ name: a.arm, points: a.curves[key], ...(a.perSeed.length > 1 ? { band: a.curveSpread[key], bandLabel: `min..max of ${a.perSeed.length} seeds` } : {}) })),
+      yScale: log ? 'log' : 'linear',
+    });
   return [
     chart('inferenceActivationSparsity', 'held-out activation sparsity'),
     chart('trainActivationSparsity', 'training activation sparsity'),
@@ -135,9 +144,9 @@ function charts(r: TaskResult): string {
   ].join('');
 }
 
-/** A self-contained HTML page: the tables, the claims and the curves per task (or group of a sweep). */
-export function reproductionHtml(results: readonly TaskResult[], command: string, title = 'Reproduction of arXiv 2605.25612 at small scale', notes = ''): string {
-  const sections = results.map((r) => {
+/** A self-contained HTML page (the chart library inlined, no network): the tables, the claims and the interactive curves per task (or group of a sweep), then `after[i]` (more HTML for the i-th result). */
+export function reproductionHtml(results: readonly TaskResult[], command: string, title = 'Reproduction of arXiv 2605.25612 at small scale', notes = '', after: readonly string[] = []): string {
+  const sections = results.map((r, i) => {
     // Each run of table lines (between blank lines) is one table; its first row is the header.
     const tables: string[] = [];
     let rows: string[] = [];
@@ -157,11 +166,12 @@ export function reproductionHtml(results: readonly TaskResult[], command: string
     }
     flush();
     return `<h2>${escapeHtml(r.task.name)}${r.recipe ? ` (${r.recipe} recipe)` : ''}</h2>${tables.join('\n')}
-<div class="charts">${charts(r)}</div>`;
+<div class="charts">${charts(r)}</div>${after[i] ?? ''}`;
   });
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>flatsparse ${title.startsWith('Reproduction') ? 'reproduction' : title}</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}th{background:#f4f4f4}p{max-width:1100px}.charts{display:flex;flex-wrap:wrap;gap:12px}</style></head>
-<body><h1>${title}</h1><p><code>${command}</code></p>${notes}${sections.join('\n')}</body></html>
+<style>body{font-family:system-ui,sans-serif;margin:24px}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}th{background:#f4f4f4}p{max-width:1100px}.charts{display:flex;flex-wrap:wrap;gap:12px}</style>${chartStyles()}</head>
+<body><h1>${title}</h1><p><code>${command}</code></p>${notes}${sections.join('\n')}
+${chartScripts()}</body></html>
 `;
 }
 

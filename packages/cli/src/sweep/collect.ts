@@ -1,5 +1,6 @@
-import { writeFileAtomic } from '@flatsparse/core';
+import { CHART_PALETTE, writeFileAtomic } from '@flatsparse/core';
 import { join } from 'node:path';
+import { compareCharts, planCharts, type RunGroup } from '../compare/compare-page.js';
 import { summariseArm, type ArmSummary, type SeedResult, type Stat } from '../reproduce/aggregate.js';
 import { judgeClaims } from '../reproduce/claims.js';
 import { compareArms, type ArmComparison } from '../reproduce/compare.js';
@@ -16,6 +17,8 @@ export interface CollectedGroup {
   readonly result: TaskResult;
   readonly runs: number;
   readonly done: number;
+  /** The finished runs by arm, for the curves of every figure (each arm a line with its seeds as a band). */
+  readonly curves: readonly RunGroup[];
 }
 
 /** What `collect` found: the tables per group, and the runs that are not done with where they stand. */
@@ -59,8 +62,15 @@ export async function collectSweep(sweep: Sweep): Promise<Collected> {
     const summaries = arms.map((arm) => summariseArm(armDisplay(arm), finished.filter((f) => f.run.labels['arm'] === arm).map((f) => f.seed), quality));
     const comparisons = compareArms(summaries, quality, reference);
     const name = grouping.length === 0 ? sweep.name : grouping.map((a) => labels[a]).join(' · ');
+    const curves = arms.map((arm, i) => ({
+      label: armDisplay(arm),
+      differs: arm === undefined ? '' : `arm=${arm}`,
+      color: CHART_PALETTE[i % CHART_PALETTE.length]!,
+      runs: finished.filter((f) => f.run.labels['arm'] === arm).map((f) => ({ dir: f.run.runDir, name: f.run.id, seed: f.seed.seed, task: name, records: f.seed.records })),
+    })).filter((g) => g.runs.length > 0);
     out.push({
       labels,
+      curves,
       runs: runs.length,
       done: finished.length,
       result: {
@@ -147,6 +157,14 @@ export async function writeCollected(sweep: Sweep, collected: Collected, command
   await writeFileAtomic(join(sweep.out, 'results.md'), `${markdown}\n`);
   await writeFileAtomic(join(sweep.out, 'results.csv'), csv(sweep, collected));
   await writeFileAtomic(join(sweep.out, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await writeFileAtomic(join(sweep.out, 'results.html'), reproductionHtml(collected.groups.map((g) => g.result), command, `Sweep ${sweep.name}`, notes));
+  await writeFileAtomic(join(sweep.out, 'results.html'), reproductionHtml(collected.groups.map((g) => g.result), command, `Sweep ${sweep.name}`, notes, collected.groups.map(everyCurve)));
   return markdown;
+}
+
+/** A group's curves of every figure (loss, accuracy, each figure per layer), each arm a line with its seeds' min..max as a band; folded away. */
+function everyCurve(group: CollectedGroup): string {
+  const runs = group.curves.flatMap((g) => g.runs);
+  if (runs.length === 0) return '';
+  const charts = compareCharts(group.curves, planCharts(runs), 'minmax');
+  return `<details><summary>Every curve: loss, accuracy and each figure (mean over layers and per layer), train (solid) and held-out (dashed); each arm is the mean over its seeds, with a band from the lowest to the highest seed</summary><div class="charts">${charts.join('\n')}</div></details>`;
 }

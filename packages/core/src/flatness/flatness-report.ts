@@ -1,4 +1,5 @@
-import { esc, lineChart, type ChartSeries } from '../report/svg-chart.js';
+import { chartScripts, chartStyles, lineChart, type ChartSeries } from '../report/chart.js';
+import { esc } from '../report/svg-chart.js';
 import type { RunRecord } from '../report/run-record.js';
 import type { FlatnessRecord } from './estimator-runner.js';
 
@@ -72,7 +73,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 /**
- * A self-contained HTML page (inline SVG, no scripts) with the flatness section of `flatnessSection`:
+ * A self-contained HTML page (the chart library inlined, no network) with the flatness section of `flatnessSection`:
  * what `flatsparse flatness <run-dir>` writes next to the run's own report.
  */
 export function renderFlatnessReport(input: { readonly title: string; readonly facts: Readonly<Record<string, string | number | boolean>>; readonly flatness: readonly FlatnessRecord[]; readonly records: readonly RunRecord[] }): string {
@@ -80,10 +81,12 @@ export function renderFlatnessReport(input: { readonly title: string; readonly f
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}</style>
+${chartStyles()}
 </head><body>
 <h1>${esc(input.title)}</h1>
 <table>${facts}</table>
 ${flatnessSection(input.flatness, input.records) || '<p>No estimates.</p>'}
+${chartScripts()}
 </body></html>
 `;
 }

@@ -1,7 +1,8 @@
 import type { RunFailure, RunWarning } from '../faults/fault-records.js';
 import type { FlatnessRecord } from '../flatness/estimator-runner.js';
 import { flatnessSection } from '../flatness/flatness-report.js';
-import { esc, lineChart, type ChartSeries } from './svg-chart.js';
+import { chartScripts, chartStyles, lineChart, type ChartSeries } from './chart.js';
+import { esc } from './svg-chart.js';
 import type { RunRecord } from './run-record.js';
 import type { RunStatus } from './run-status.js';
 
@@ -26,10 +27,11 @@ export interface ReportInput {
 const FLATNESS = /(^|\.)(asK|asV|c0|c2|ratio)$/;
 
 /**
- * A self-contained HTML report (inline SVG, no scripts, no network): the failure, if the run failed,
- * and the warnings; loss and accuracy, then one chart per figure with the train and held-out means and
- * the per-layer train values; flatness figures (AS_K, AS_V, c0, c2, the ratio) on log scales; then the
- * scheduled flatness estimates next to the sparsity curves (see flatnessSection).
+ * A self-contained HTML report (one file, no network: the chart library is inlined, see chart.ts): the
+ * failure, if the run failed, and the warnings; loss and accuracy, then one interactive chart per
+ * figure with the train and held-out means and the per-layer train values; flatness figures (AS_K,
+ * AS_V, c0, c2, the ratio) on log scales; then the scheduled flatness estimates next to the sparsity
+ * curves (see flatnessSection). Without scripts each chart is a static SVG.
  */
 export function renderReport(input: ReportInput): string {
   const train = input.records.filter((r) => r.split === 'train');
@@ -52,6 +54,7 @@ export function renderReport(input: ReportInput): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:12px}.failure{border:2px solid #c00;background:#fff0f0;padding:8px 12px;margin:8px 0 16px}pre{background:#f6f6f6;padding:8px;font-size:12px;overflow:auto}</style>
+${chartStyles()}
 </head><body>
 <h1>${esc(input.title)}</h1>
 ${failureSection(input.failure)}${statusSection(input.status)}<table>${facts}</table>
@@ -64,6 +67,7 @@ ${warningsSection(input.warnings ?? [])}
 <div class="charts">${charts.join('\n')}</div>
 ${flatnessSection(input.flatness ?? [], input.records)}
 ${input.config === undefined ? '' : `<h2>Resolved config</h2><pre>${esc(JSON.stringify(input.config, null, 2))}</pre>`}
+${chartScripts()}
 </body></html>
 `;
 }
