@@ -50,7 +50,7 @@ describe('names of flatsparse 0.2 run directories', () => {
   });
 
   it('upgrades the estimator name of an estimate', () => {
-    const estimate: FlatnessRecord = { step: 0, estimator: 'hessianTrace', plugin: 'hessian-trace', figures: { trace: 3 }, cost: { forwardPasses: 1, backwardPasses: 1, wallMs: 1 } } as FlatnessRecord;
+    const estimate: FlatnessRecord = { step: 0, estimator: 'hessianTrace', plugin: 'hessian-trace', figures: { trace: 3 }, cost: { forwardPasses: 1, backwardPasses: 1, wallMs: 1 } } as unknown as FlatnessRecord;
     expect(upgradeFlatnessRecord(estimate)).toEqual({ ...estimate, estimator: 'hessian-trace' });
     const current = { ...estimate, estimator: 'hessian-trace' };
     expect(upgradeFlatnessRecord(current)).toBe(current);
