@@ -2,11 +2,13 @@
 /**
  * `pnpm bench`: the ViT training step on the fast CPU path (the native backend, what 'auto' selects),
  * on the wasm fallback, and in an independent PyTorch implementation of the same step (bench/peer),
- * run alternately on this machine; then the metric overhead, the held-out evaluation, the metrics on
- * held-out data and a Hutchinson trace probe, each against a training step.
+ * run alternately on this machine; where the native backend runs on a BLAS library, also the same
+ * backend with its products on its built-in GEMM (what a machine without OpenBLAS gets); then the
+ * metric overhead, the held-out evaluation, the metrics on held-out data and a Hutchinson trace
+ * probe, each against a training step.
  * Options: --steps N (timed steps per repetition, default 8), --warmup N (default 3), --reps N
- * (default 3), --no-peer (skip PyTorch), --no-wasm (skip the wasm fallback), --no-other (skip the
- * evaluation and trace timings), --json FILE. See bench/README.md.
+ * (default 3), --no-peer (skip PyTorch), --no-wasm (skip the wasm fallback), --no-builtin (skip the
+ * built-in GEMM), --no-other (skip the evaluation and trace timings), --json FILE. See bench/README.md.
  */
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -50,14 +52,26 @@ function table(header, rows) {
   return [line(cells[0]), `|${widths.map((w, i) => (i === 0 ? ':' : '-') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
 }
 
-/** Initialises the fast path and the fallback; returns the flatsparse backends to measure, fast first. */
-async function backends(packages, withWasm) {
+/**
+ * Initialises the fast path and the fallback; returns the flatsparse backends to measure, fast first.
+ * An entry with `gemm` is the native backend with its products on the BLAS library ('blas') or on its
+ * built-in GEMM ('builtin'): the same tfjs backend, switched by useBackend.
+ */
+async function backends(packages, withWasm, withBuiltin) {
   const { core, native, wasm, tf } = packages;
   const list = [];
   const fast = native.nativeBackend();
   const availability = await core.safeAvailability(fast);
   if (availability.available) {
-    list.push({ label: 'native', tfjsName: fast.tfjsName, info: await fast.init() });
+    const info = await fast.init();
+    const addon = native.loadAddon().addon;
+    const onLibrary = native.blasInfo(addon).resolved === 'blas';
+    list.push({ label: 'native', tfjsName: fast.tfjsName, info, ...(onLibrary ? { gemm: 'blas', addon } : {}) });
+    if (onLibrary && withBuiltin) {
+      addon.useBuiltinGemm(true);
+      list.push({ label: 'native-builtin', tfjsName: fast.tfjsName, info: await fast.init(), gemm: 'builtin', addon });
+      addon.useBuiltinGemm(false);
+    }
   } else {
     console.log(`fast path NOT in use: the native backend is unavailable: ${availability.reason}\n          fix: ${availability.fix}`);
   }
@@ -74,7 +88,7 @@ async function main() {
   const jsonPath = option('json', undefined);
   const packages = await loadPackages();
   const { tf, tfWasm } = packages;
-  const flatsparse = await backends(packages, !flag('no-wasm'));
+  const flatsparse = await backends(packages, !flag('no-wasm'), !flag('no-builtin'));
   const peer = flag('no-peer') ? { skipped: '--no-peer' } : await startPeer();
   const cpus = os.cpus();
   console.log(`node      ${process.version} on ${os.platform()} ${os.arch()}`);
@@ -90,7 +104,10 @@ async function main() {
     { key: 'p4m', label: 'ViT patch 4 (T=50), all metrics every step', config: VIT, withMetrics: true },
     { key: 'p7', label: 'demo ViT patch 7 (T=17), no metrics', config: DEMO_VIT, withMetrics: false, peer: 7 },
   ];
-  const useBackend = (b) => tf.setBackend(b.tfjsName);
+  const useBackend = async (b) => {
+    await tf.setBackend(b.tfjsName);
+    if (b.gemm !== undefined) b.addon.useBuiltinGemm(b.gemm === 'builtin');
+  };
   // One short throw-away run per backend first: module compilation, kernel set-up and JIT warm-up.
   for (const b of flatsparse) {
     await useBackend(b);
@@ -155,6 +172,12 @@ async function main() {
       stepRows,
     ),
   );
+
+  if (flatsparse.length > 1) {
+    console.log();
+    console.log(`Ratios of the medians to the ${fast.label} backend's (the same steps, alternating):`);
+    console.log(table(['ms per training step, median', ...flatsparse.slice(1).map((b) => `${b.label} / ${fast.label}`)], configs.map((c) => [c.label, ...flatsparse.slice(1).map((b) => f2(med(`${b.label}/${c.key}`) / med(`${fast.label}/${c.key}`)))])));
+  }
 
   const overhead = (100 * (med('alternating/with') - med('alternating/without'))) / med('alternating/without');
   const separateOverhead = (100 * (med(`${fast.label}/p4m`) - med(`${fast.label}/p4`))) / med(`${fast.label}/p4`);

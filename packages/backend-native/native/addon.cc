@@ -1,7 +1,6 @@
 // N-API bindings of the flatsparse native kernels. Every function takes the tfjs-backend-wasm heap
 // (an ArrayBuffer) first and byte offsets into it: the kernels read and write tensors where the wasm
 // backend keeps them, so nothing is copied. See src/addon.ts for the JavaScript side.
-#include <cblas.h>
 #include <node_api.h>
 
 #include <cmath>
@@ -9,15 +8,11 @@
 #include <vector>
 
 #include "args.h"
+#include "blas.h"
 #include "elementwise.h"
 #include "metrics.h"
 #include "kernels.h"
 #include "pool.h"
-
-extern "C" {
-void openblas_set_num_threads(int);
-char* openblas_get_config(void);
-}
 
 namespace fsn {
 namespace {
@@ -260,17 +255,106 @@ napi_value Threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
-napi_value BlasConfig(napi_env env, napi_callback_info) {
+/** Elements a row-major matrix of rows x cols with leading dimension ld spans (0 when empty); ld must be >= cols. */
+size_t matrixSpan(size_t rows, size_t cols, size_t ld, const char* name) {
+  if (ld < cols || ld < 1) throw Error(std::string(name) + ": the leading dimension must be >= the columns and >= 1");
+  if (rows == 0 || cols == 0) return 0;
+  return product(rows - 1, ld) + cols;
+}
+
+int asInt(size_t v) {
+  if (v > 0x7fffffff) throw Error("sizes must fit a 32-bit int");
+  return static_cast<int>(v);
+}
+
+// sgemm(heap, which (0 what the kernels use, 1 the built-in GEMM, 2 the BLAS library), transA, transB,
+//       m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): c = alpha op(a) op(b) + beta c, row-major, as
+// cblas_sgemm. A diagnostic: the kernels call the same function (blas.h) directly.
+napi_value Sgemm(napi_env env, const Args& x) {
+  const int64_t which = x.integer(1);
+  if (which < 0 || which > 2) throw Error("which must be 0 (active), 1 (built-in) or 2 (library)");
+  const bool ta = x.flag(2), tb = x.flag(3);
+  const size_t m = x.size(4), n = x.size(5), k = x.size(6);
+  const float alpha = static_cast<float>(x.number(7)), beta = static_cast<float>(x.number(12));
+  const size_t lda = x.size(9), ldb = x.size(11), ldc = x.size(14);
+  const float* a = x.at<float>(8, ta ? matrixSpan(k, m, lda, "a") : matrixSpan(m, k, lda, "a"));
+  const float* b = x.at<float>(10, tb ? matrixSpan(n, k, ldb, "b") : matrixSpan(k, n, ldb, "b"));
+  float* c = x.at<float>(13, matrixSpan(m, n, ldc, "c"));
+  const int M = asInt(m), N = asInt(n), K = asInt(k), LDA = asInt(lda), LDB = asInt(ldb), LDC = asInt(ldc);
+  if (which == 0) {
+    sgemm(ta, tb, M, N, K, alpha, a, LDA, b, LDB, beta, c, LDC);
+  } else if (which == 1) {
+    builtinSgemm(ta, tb, M, N, K, alpha, a, LDA, b, LDB, beta, c, LDC);
+  } else if (!librarySgemm(ta, tb, M, N, K, alpha, a, LDA, b, LDB, beta, c, LDC)) {
+    throw Error("no BLAS library is loaded");
+  }
+  return undefinedValue(env);
+}
+
+napi_value stringValue(napi_env env, const std::string& text) {
   napi_value out;
-  const char* config = openblas_get_config();
-  napi_create_string_utf8(env, config == nullptr ? "unknown" : config, NAPI_AUTO_LENGTH, &out);
+  napi_create_string_utf8(env, text.c_str(), text.size(), &out);
   return out;
 }
 
+/** Reads argument i as a UTF-8 string. */
+std::string stringArg(napi_env env, napi_callback_info info, size_t i) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (i >= argc) throw Error("argument " + std::to_string(i) + " must be a string");
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, argv[i], nullptr, 0, &length) != napi_ok) throw Error("argument " + std::to_string(i) + " must be a string");
+  std::string out(length, '\0');
+  napi_get_value_string_utf8(env, argv[i], &out[0], length + 1, &length);
+  return out;
+}
+
+bool boolArg(napi_env env, napi_callback_info info, size_t i) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  bool value = false;
+  if (i < argc) napi_get_value_bool(env, argv[i], &value);
+  return value;
+}
+
+// blasInfo(): JSON (blas.h blasInfoJson): what the products run on, and what was tried.
+napi_value BlasInfo(napi_env env, napi_callback_info) { return stringValue(env, blasInfoJson()); }
+
+// useBuiltinGemm(on): the products on the built-in GEMM (true) or the loaded library (false);
+// returns whether the built-in GEMM is in use (true when no library is loaded).
+napi_value UseBuiltinGemm(napi_env env, napi_callback_info info) {
+  napi_value out;
+  napi_get_boolean(env, useBuiltinGemm(boolArg(env, info, 0)), &out);
+  return out;
+}
+
+// loadBlas(candidate, requireOptimized): loads a library and makes it the one the products use;
+// returns "" or why it was not used (then nothing changed).
+napi_value LoadBlas(napi_env env, napi_callback_info info) {
+  try {
+    return stringValue(env, loadBlas(stringArg(env, info, 0), boolArg(env, info, 1)));
+  } catch (const std::exception& err) {
+    napi_throw_error(env, "E_NATIVE_KERNEL", err.what());
+    return nullptr;
+  }
+}
+
+// blasConfig(): the library's configuration string (OpenBLAS: openblas_get_config()), or "built-in GEMM"
+// (kept for callers written before blasInfo).
+napi_value BlasConfig(napi_env env, napi_callback_info) { return stringValue(env, activeGemmConfig()); }
+
+// resolveBlas(): searches for a library again (FLATSPARSE_BLAS, else the default order).
+napi_value ResolveBlas(napi_env env, napi_callback_info) {
+  resolveBlas(true);
+  return stringValue(env, blasInfoJson());
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  // One thread inside OpenBLAS: the threads are this addon's (pool.cc), so two pools never spin
-  // against each other on the same cores.
-  openblas_set_num_threads(1);
+  // The BLAS library (if any) is found once per process and set to one thread: the threads are this
+  // addon's (pool.cc), so two pools never spin against each other on the same cores.
+  resolveBlas(false);
   const napi_property_descriptor fns[] = {
       {"gemm", nullptr, guarded<Gemm>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseGrad", nullptr, guarded<DenseGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -290,6 +374,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"rowSumSquares", nullptr, guarded<RowSumSquares>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maskedRowSumSquares", nullptr, guarded<MaskedRowSumSquares>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgemm", nullptr, guarded<Sgemm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"blasInfo", nullptr, BlasInfo, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"useBuiltinGemm", nullptr, UseBuiltinGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"loadBlas", nullptr, LoadBlas, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resolveBlas", nullptr, ResolveBlas, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"blasConfig", nullptr, BlasConfig, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);

@@ -1,12 +1,11 @@
 // Multi-head scaled dot-product attention on the fused projection qkv [B*T, 3d] (queries, keys and
 // values side by side; head h: columns h*dh .. h*dh+dh-1 of each), forward and backward, one
-// (batch, head) pair per task, with strided OpenBLAS products (no split or transpose of the activations).
-#include <cblas.h>
-
+// (batch, head) pair per task, with strided products (blas.h; no split or transpose of the activations).
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "blas.h"
 #include "fast_exp.h"
 #include "kernels.h"
 #include "pool.h"
@@ -48,9 +47,9 @@ void attention(size_t batch, size_t tokens, size_t heads, size_t d, bool causal,
       const size_t b = u / heads, h = u % heads;
       const float* q = qkv + b * t * 3 * d + h * dh;
       float* p = probs + u * t * t;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, DH, scale, q, D3, q + d, D3, 0.0f, p, T);
+      sgemm(false, true, T, T, DH, scale, q, D3, q + d, D3, 0.0f, p, T);
       softmaxRows(p, t, t, causal);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, DH, T, 1.0f, p, T, q + 2 * d, D3, 0.0f, out + b * t * d + h * dh, D);
+      sgemm(false, false, T, DH, T, 1.0f, p, T, q + 2 * d, D3, 0.0f, out + b * t * d + h * dh, D);
     }
   });
 }
@@ -72,8 +71,8 @@ void attentionGrad(size_t batch, size_t tokens, size_t heads, size_t d, const fl
       float *dq = dqkv + base, *dk = dq + d, *dv = dq + 2 * d;
       const float* g = dy + b * t * d + h * dh;
       const float* p = probs + u * t * t;
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, DH, T, 1.0f, p, T, g, D, 0.0f, dv, D3);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, DH, 1.0f, g, D, v, D3, 0.0f, ds.data(), T);
+      sgemm(true, false, T, DH, T, 1.0f, p, T, g, D, 0.0f, dv, D3);
+      sgemm(false, true, T, T, DH, 1.0f, g, D, v, D3, 0.0f, ds.data(), T);
       for (size_t i = 0; i < t; i++) {
         float* row = ds.data() + i * t;
         const float* pr = p + i * t;
@@ -81,8 +80,8 @@ void attentionGrad(size_t batch, size_t tokens, size_t heads, size_t d, const fl
         for (size_t j = 0; j < t; j++) dot += row[j] * pr[j];
         for (size_t j = 0; j < t; j++) row[j] = pr[j] * (row[j] - dot);
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, DH, T, scale, ds.data(), T, k, D3, 0.0f, dq, D3);
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, DH, T, scale, ds.data(), T, q, D3, 0.0f, dk, D3);
+      sgemm(false, false, T, DH, T, scale, ds.data(), T, k, D3, 0.0f, dq, D3);
+      sgemm(true, false, T, DH, T, scale, ds.data(), T, q, D3, 0.0f, dk, D3);
     }
   });
 }

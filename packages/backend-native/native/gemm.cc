@@ -1,9 +1,9 @@
-// Matrix products on OpenBLAS (set to one thread; the splits across threads are made here).
-#include <cblas.h>
-
+// Matrix products on the BLAS library or the built-in GEMM (blas.h; one thread each: the splits
+// across threads are made here).
 #include <algorithm>
 #include <vector>
 
+#include "blas.h"
 #include "kernels.h"
 #include "pool.h"
 
@@ -23,8 +23,8 @@ void block(bool ta, bool tb, size_t m, size_t n, size_t k, float alpha, const fl
   if (k == 0) {
     for (size_t i = 0; i < rows; i++) std::fill(cb + i * n, cb + i * n + cols, 0.0f);
   } else {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, static_cast<int>(rows), static_cast<int>(cols),
-                static_cast<int>(k), alpha, ab, static_cast<int>(lda), bb, static_cast<int>(ldb), 0.0f, cb, static_cast<int>(n));
+    sgemm(ta, tb, static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(k), alpha, ab, static_cast<int>(lda), bb, static_cast<int>(ldb), 0.0f, cb,
+          static_cast<int>(n));
   }
   if (bias == nullptr && !relu) return;
   for (size_t i = 0; i < rows; i++) {

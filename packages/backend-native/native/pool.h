@@ -1,7 +1,7 @@
 // A small fork-join thread pool: parallelFor(n, fn) runs fn(begin, end) over [0, n) split in
 // contiguous chunks, one per thread, the calling thread included. Workers spin briefly after a
-// job (kernels come in quick succession), then sleep on a condition variable. OpenBLAS is set to
-// one thread: every parallel split is made here, so two thread pools never compete for the cores.
+// job (kernels come in quick succession), then sleep on a condition variable. The BLAS library is set
+// to one thread: every parallel split is made here, so two thread pools never compete for the cores.
 #pragma once
 #include <cstddef>
 #include <functional>

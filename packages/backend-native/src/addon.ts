@@ -34,8 +34,63 @@ export interface NativeAddon {
   maskedRowSumSquares(heap: ArrayBuffer, rows: number, cols: number, u: number, v: number, x: number, intervals: Float64Array, out: number, inside: number, everOutside: number): void;
   /** The worker threads (the caller included); with a number, sets them first. */
   threads(count?: number): number;
-  /** OpenBLAS's build configuration (openblas_get_config). */
-  blasConfig(): string;
+  /**
+   * c = alpha op(a) op(b) + beta c, row-major, as cblas_sgemm, on the heap (a diagnostic: the kernels
+   * call the same product directly). which: 0 what the kernels use, 1 the built-in GEMM, 2 the BLAS
+   * library (throws when none is loaded).
+   */
+  sgemm(heap: ArrayBuffer, which: 0 | 1 | 2, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
+  /** What the products run on, as JSON (see BlasInfo and blasInfo()). */
+  blasInfo(): string;
+  /** Products on the built-in GEMM (true) or on the loaded library (false); returns whether the built-in GEMM is in use. */
+  useBuiltinGemm(on: boolean): boolean;
+  /** Loads a BLAS library (path or soname) and makes it the one the products use; '' or why not (then nothing changed). requireOptimized: only OpenBLAS, BLIS or MKL. */
+  loadBlas(candidate: string, requireOptimized: boolean): string;
+  /** Searches for a BLAS library again (FLATSPARSE_BLAS, else the default order); returns blasInfo(). */
+  resolveBlas(): string;
+}
+
+/**
+ * What the addon's products run on (native/blas.cc). The addon finds a BLAS library when it loads:
+ * FLATSPARSE_BLAS when set ('builtin', or a library path or soname), else on Linux libopenblas.so.0,
+ * Debian's openblas-pthread / -openmp / -serial directories, libopenblasp.so.0, libopenblaso.so.0,
+ * then libblas.so.3 where it is OpenBLAS, BLIS or MKL; on macOS Accelerate (linked). Where none is
+ * found, its built-in GEMM.
+ */
+export interface BlasInfo {
+  /** What the search found. */
+  readonly resolved: 'blas' | 'builtin';
+  /** What the products run on now (tests and benchmarks can switch to the built-in GEMM). */
+  readonly active: 'blas' | 'builtin';
+  /** The library found: the file it was loaded from (symbolic links resolved), its name and version, its configuration. */
+  readonly library: { readonly path: string; readonly name: string; readonly config: string } | null;
+  /** FLATSPARSE_BLAS, when set. */
+  readonly requested: string | null;
+  /** What was searched for, in order. */
+  readonly candidates: readonly string[];
+  /** The candidates that did not load before the one that did, and why. */
+  readonly tried: readonly { readonly candidate: string; readonly error: string }[];
+  /** How the built-in GEMM was compiled. */
+  readonly builtin: string;
+}
+
+/** The addon's BlasInfo, parsed. */
+export function blasInfo(addon: NativeAddon): BlasInfo {
+  return JSON.parse(addon.blasInfo()) as BlasInfo;
+}
+
+/** The command that installs OpenBLAS's run-time library (Debian/Ubuntu): all the native backend needs for its fastest products. */
+export const INSTALL_OPENBLAS = 'apt-get install -y libopenblas0-pthread';
+
+/** One phrase for what the products run on: the library and its file, or the built-in GEMM and why. */
+export function describeGemm(info: BlasInfo): string {
+  if (info.active === 'blas' && info.library !== null) return `${info.library.name} (${info.library.path})`;
+  if (info.resolved === 'blas') return 'the built-in GEMM (switched from the BLAS library)';
+  if (info.requested !== null) {
+    const failed = info.tried[0];
+    return `the built-in GEMM (FLATSPARSE_BLAS=${info.requested}${failed === undefined ? '' : `: ${failed.error}`})`;
+  }
+  return 'the built-in GEMM (no BLAS library found)';
 }
 
 /** The addon, or why it cannot be used and how to fix that. */
@@ -50,12 +105,14 @@ export interface BuildStatus {
   readonly fix?: string;
   readonly compiler?: string;
   readonly march?: string;
+  /** What the products ran on when the build loaded the addon once (the search is repeated at every load). */
   readonly blas?: string;
   readonly node?: string;
 }
 
 const BUILD = 'pnpm --filter @flatsparse/backend-native run build:native';
-const APT = 'apt-get install -y g++ libopenblas-dev';
+/** How to get a C++ compiler (all the build needs besides Node's headers). */
+export const INSTALL_COMPILER = process.platform === 'darwin' ? 'xcode-select --install' : 'apt-get install -y g++';
 
 /** Where the build puts the addon (FLATSPARSE_NATIVE_ADDON overrides it; its status.json is read from the same folder). */
 export function addonPath(): string {
@@ -74,7 +131,6 @@ function readBuildStatus(): BuildStatus | undefined {
 }
 
 function explainLoadError(message: string): { reason: string; fix: string } {
-  if (/libopenblas|libblas|libgfortran/.test(message)) return { reason: `the addon cannot find its OpenBLAS library (${message}).`, fix: 'apt-get install -y libopenblas0-pthread' };
   if (/NODE_MODULE_VERSION|was compiled against a different Node/.test(message)) return { reason: `the addon was built for another Node version (${message}).`, fix: BUILD };
   if (/illegal instruction|invalid ELF|wrong ELF class/i.test(message)) return { reason: `the addon was built for another processor (${message}).`, fix: `${BUILD} (on this machine)` };
   return { reason: `the addon failed to load: ${message}`, fix: BUILD };
@@ -99,11 +155,13 @@ function load(): AddonStatus {
   const path = addonPath();
   const build = readBuildStatus();
   if (!existsSync(path)) {
-    if (build !== undefined && !build.ok) return { ok: false, reason: `the addon was not built: ${build.reason ?? 'unknown reason'}`, fix: `${build.fix ?? APT}, then ${BUILD}` };
-    return { ok: false, reason: `the addon is missing (${path}): it is built by the package's install script, which did not run.`, fix: `${APT}, then ${BUILD}` };
+    if (build !== undefined && !build.ok) return { ok: false, reason: `the addon was not built: ${build.reason ?? 'unknown reason'}`, fix: build.fix ?? `${INSTALL_COMPILER}, then ${BUILD}` };
+    return { ok: false, reason: `the addon is missing (${path}): it is built by the package's install script, which did not run.`, fix: `${INSTALL_COMPILER}, then ${BUILD}` };
   }
-  // Threads are the addon's own (native/pool.cc); OpenBLAS must not start a pool of its own.
+  // Threads are the addon's own (native/pool.cc); the BLAS library it finds must not start a pool of
+  // its own (read when the library loads, which is when the addon loads).
   process.env['OPENBLAS_NUM_THREADS'] ??= '1';
+  if (process.platform === 'darwin') process.env['VECLIB_MAXIMUM_THREADS'] ??= '1';
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     return build === undefined ? { ok: true, addon, path } : { ok: true, addon, path, build };

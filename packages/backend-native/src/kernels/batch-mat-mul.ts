@@ -34,7 +34,7 @@ function product(addon: NativeAddon, backend: WasmHeapBackend, a: tf.TensorInfo,
   return out;
 }
 
-/** BatchMatMul on OpenBLAS, transpose flags and batch broadcasting included. */
+/** BatchMatMul on the addon's GEMM (the BLAS library it found, else its built-in one), transpose flags and batch broadcasting included. */
 export function batchMatMulKernel(addon: NativeAddon, backendName: string, fallback: tf.KernelConfig): tf.KernelConfig {
   return {
     kernelName: tf.BatchMatMul,
@@ -50,7 +50,7 @@ export function batchMatMulKernel(addon: NativeAddon, backendName: string, fallb
   };
 }
 
-/** _FusedMatMul (bias of the output's last size, activation linear or relu) on OpenBLAS; other forms run the wasm kernel. */
+/** _FusedMatMul (bias of the output's last size, activation linear or relu) on the addon's GEMM; other forms run the wasm kernel. */
 export function fusedMatMulKernel(addon: NativeAddon, backendName: string, fallback: tf.KernelConfig): tf.KernelConfig {
   return {
     kernelName: tf._FusedMatMul,
