@@ -68,7 +68,7 @@ describe('bad configs fail before training with an error naming the key', () => 
     expect(await main(['demo', '--steps', 'many'], io)).toBe(2);
     expect(await main(['run', 'x.yaml', '--bogus'], io)).toBe(2);
     expect(io.text()).toMatch(/expected one config file/);
-    expect(io.text()).toMatch(/unknown command 'frobnicate'. Known commands: demo, run, reproduce, eval, plugins, backends, doctor/);
+    expect(io.text()).toMatch(/unknown command 'frobnicate'. Known commands: demo, run, reproduce, eval, compare, plugins, backends, doctor/);
     expect(io.text()).toMatch(/'--steps'.*must be a positive integer/);
     expect(io.text()).toMatch(/Unknown option '--bogus'/);
   });

@@ -71,7 +71,7 @@ axes:
     expect(doomed.output()).not.toMatch(/job \w+ completed/);
     // The killed worker's run was handed on as stalled and resumed from its checkpoint, ending equal to a run in one go.
     const log = await readFile(join(dir, 'out', '.sweep', 'logs', `${victim}-${ids[victim]}.log`), 'utf8');
-    expect(log).toMatch(/the worker that started this task is gone: stopping with a checkpoint/);
+    expect(log).toMatch(/the sweep or worker that started this task is gone: stopping with a checkpoint/);
     expect(log).toMatch(/interrupted with a checkpoint/);
     const run = await runJson(victimDir);
     expect(run.status).toBe('completed');
