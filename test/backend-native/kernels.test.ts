@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 // The native kernels on tensors large enough to be split across threads (the conformance suite uses
 // small ones), against float64 arithmetic in plain JS or against tfjs-backend-wasm's kernels (the same
-// tensors: both backends share one heap). Element-wise results must equal wasm's bit for bit (the same
+// tensors, moved by tfjs between the two backends' heaps). Element-wise results must equal wasm's bit for bit (the same
 // IEEE operations), except exp (a polynomial, within 2 ulp); sums accumulate in double, so they are
 // compared with float64 sums.
 
@@ -19,7 +19,7 @@ if (!availability.available) console.warn(`[skip] backend 'native' is not availa
 const rng = new Rng(11);
 const randn = (shape: number[], scale = 1): tf.Tensor => tf.tensor(rng.fill(shape.reduce((a, b) => a * b, 1), (r) => scale * r.normal()), shape);
 
-/** f's outputs on wasm, then on native (inputs made before are shared), read back. */
+/** f's outputs on wasm, then on native (inputs made before move to each), read back. */
 async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ wasm: Float32Array[]; native: Float32Array[] }> {
   const run = async (name: string): Promise<Float32Array[]> => {
     await tf.setBackend(name);
@@ -243,5 +243,15 @@ describe.skipIf(!availability.available)('native kernels on large tensors', () =
     const heap = new ArrayBuffer(64);
     expect(() => status.addon.unary(heap, 0, 100, 0, 32, 0)).toThrow(/range outside the heap/);
     expect(() => status.addon.gemm(heap, false, false, 1, 4, 4, 4, 1, 0, 0, 1 << 20, 0, 0, -1, false)).toThrow(expect.objectContaining({ code: 'E_NATIVE_KERNEL' }));
+    // The fused product checks its broadcast bias and alpha by the span their strides reach.
+    const big = new ArrayBuffer(4096);
+    const fused = (bias: number, biasBatch: number, biasRow: number, biasCol: number, alpha = -1, activation = alpha === -1 ? 0 : 4): void =>
+      status.addon.fusedGemm(big, false, false, 2, 2, 2, 2, 0, 4, 64, 4, 128, bias, biasBatch, biasRow, biasCol, activation, alpha, 0, 0, 1, 0.2);
+    expect(() => fused(256, 4, 2, 1)).not.toThrow();
+    expect(() => fused(4080, 4, 2, 1)).toThrow(/range outside the heap/);
+    expect(() => fused(256, 0, 0, 2)).toThrow(/column stride must be 0 or 1/);
+    expect(() => fused(-1, 0, 0, 0, 4092)).toThrow(/range outside the heap/);
+    expect(() => fused(-1, 0, 0, 0, -1, 4)).toThrow(/prelu needs its alpha/);
+    expect(() => fused(-1, 0, 0, 0, -1, 7)).toThrow(/unknown activation/);
   });
 });

@@ -54,6 +54,40 @@ napi_value Gemm(napi_env env, const Args& x) {
   return undefinedValue(env);
 }
 
+/** A broadcast operand of a [batch, m, n] product at argument i (strides at i + 1..3; col 0 or 1), bounds-checked; none when the offset is -1. */
+Broadcast broadcastAt(const Args& x, size_t i, size_t batch, size_t m, size_t n) {
+  Broadcast out;
+  out.batch = x.size(i + 1);
+  out.row = x.size(i + 2);
+  out.col = x.size(i + 3);
+  if (out.col > 1) throw Error("argument " + std::to_string(i + 3) + ": the column stride must be 0 or 1");
+  if (x.integer(i) < 0) return out;
+  const size_t span = batch == 0 || m == 0 || n == 0 ? 0 : product(batch - 1, out.batch) + product(m - 1, out.row) + product(n - 1, out.col) + 1;
+  out.data = x.at<float>(i, span);
+  return out;
+}
+
+// fusedGemm(heap, transA, transB, batch, m, n, k, a, strideA, b, strideB, c, bias | -1, biasBatch, biasRow, biasCol, activation,
+//           alpha | -1, alphaBatch, alphaRow, alphaCol, leakyAlpha): c = op(a) op(b) + bias, then the activation
+//           (0 linear, 1 relu, 2 relu6, 3 elu, 4 prelu (alpha), 5 leakyrelu (leakyAlpha), 6 sigmoid); bias and alpha broadcast by their strides
+napi_value FusedGemm(napi_env env, const Args& x) {
+  const bool ta = x.flag(1), tb = x.flag(2);
+  const size_t batch = x.size(3), m = x.size(4), n = x.size(5), k = x.size(6);
+  const size_t strideA = x.size(8), strideB = x.size(10);
+  const size_t spanA = product(batch > 0 ? batch - 1 : 0, strideA) + product(m, k);
+  const size_t spanB = product(batch > 0 ? batch - 1 : 0, strideB) + product(k, n);
+  const int64_t activation = x.integer(16);
+  if (activation < 0 || activation > 6) throw Error("unknown activation");
+  Epilogue e;
+  e.bias = broadcastAt(x, 12, batch, m, n);
+  e.activation = static_cast<Activation>(activation);
+  e.alpha = broadcastAt(x, 17, batch, m, n);
+  e.leakyAlpha = x.number(21);
+  if (e.activation == Activation::Prelu && e.alpha.data == nullptr) throw Error("prelu needs its alpha");
+  gemm(ta, tb, batch, m, n, k, 1.0f, x.at<float>(7, spanA), strideA, x.at<float>(9, spanB), strideB, x.at<float>(11, product(batch, product(m, n))), e);
+  return undefinedValue(env);
+}
+
 // denseGrad(heap, transposedW, rows, in, out, x, w, dy, dx | -1, dw | -1, db | -1)
 napi_value DenseGrad(napi_env env, const Args& x) {
   const bool transposed = x.flag(1);
@@ -357,6 +391,7 @@ napi_value Init(napi_env env, napi_value exports) {
   resolveBlas(false);
   const napi_property_descriptor fns[] = {
       {"gemm", nullptr, guarded<Gemm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fusedGemm", nullptr, guarded<FusedGemm>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseGrad", nullptr, guarded<DenseGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"columnSums", nullptr, guarded<ColumnSums>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, guarded<LayerNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},

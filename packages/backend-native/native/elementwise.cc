@@ -131,46 +131,54 @@ void unary(UnaryOp op, size_t n, const float* x, float* y, float alpha) {
   }
 }
 
+namespace {
+
+/**
+ * The sum of x[0, n) in double, as tfjs-backend-cpu sums (a double accumulator, rounded to float once
+ * at the end). In double no partial sum of floats can overflow, so a sum near FLT_MAX ends as cpu's
+ * does (+-Inf or a finite value, never a NaN from two overflowed partials of opposite signs). Eight
+ * double lanes, so the loop vectorises.
+ */
+double sumOf(const float* x, size_t n) {
+  double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int l = 0; l < 8; l++) lanes[l] += static_cast<double>(x[i + l]);
+  }
+  double total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; i < n; i++) total += static_cast<double>(x[i]);
+  return total;
+}
+
+/** The largest of x[0, n) (n > 0), NaN when any is NaN (as tfjs-backend-cpu). */
+float maxOf(const float* x, size_t n) {
+  float m = -std::numeric_limits<float>::infinity();
+  bool nan = false;
+  for (size_t i = 0; i < n; i++) {
+    nan |= x[i] != x[i];
+    m = x[i] > m ? x[i] : m;
+  }
+  return nan ? std::numeric_limits<float>::quiet_NaN() : m;
+}
+
+}  // namespace
+
 /**
  * Reductions of x viewed as [outer, inner]: Inner reduces each row (out [outer]), Outer each column
- * (out [inner]), All everything (out [1]). Sums accumulate in double; Mean divides by the count;
- * Max propagates NaN.
+ * (out [inner]), All everything (out [1]). Sums in double (see sumOf), rounded once; Mean divides the
+ * double sum by the count, then rounds once (tfjs-backend-cpu divides each element first, which can
+ * round a mean of values at FLT_MAX up to Inf, or lose subnormal terms); Max propagates NaN.
  */
 void reduce(ReduceOp op, ReduceMode mode, size_t outer, size_t inner, const float* x, float* out) {
   const bool isMax = op == ReduceOp::Max;
-  const double count = mode == ReduceMode::Inner ? static_cast<double>(inner) : mode == ReduceMode::Outer ? static_cast<double>(outer) : static_cast<double>(outer * inner);
-  const auto finish = [&](double v) { return static_cast<float>(op == ReduceOp::Mean ? v / count : v); };
+  const bool mean = op == ReduceOp::Mean;
+  const double count = static_cast<double>(mode == ReduceMode::Inner ? inner : mode == ReduceMode::Outer ? outer : outer * inner);
+  const auto finish = [&](double total) { return static_cast<float>(mean ? total / count : total); };
   if (mode == ReduceMode::Inner) {
     parallelFor(outer, std::max<size_t>(1, kGrain / std::max<size_t>(inner, 1)), [&](size_t r0, size_t r1) {
       for (size_t r = r0; r < r1; r++) {
         const float* row = x + r * inner;
-        if (isMax) {
-          float m = -std::numeric_limits<float>::infinity();
-          bool nan = false;
-          for (size_t j = 0; j < inner; j++) {
-            nan |= row[j] != row[j];
-            m = row[j] > m ? row[j] : m;
-          }
-          out[r] = nan ? std::numeric_limits<float>::quiet_NaN() : m;
-        } else {
-          // Eight partial sums in float, each of at most inner / 8 terms, added in double: vectorised, and as
-          // accurate as a double loop for the row lengths here.
-          double total = 0;
-          float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-          size_t j = 0;
-          for (; j + 8 <= inner; j += 8) {
-            for (int l = 0; l < 8; l++) lanes[l] += row[j + l];
-            if ((j & 1023) == 1016) {
-              for (int l = 0; l < 8; l++) {
-                total += lanes[l];
-                lanes[l] = 0;
-              }
-            }
-          }
-          for (int l = 0; l < 8; l++) total += lanes[l];
-          for (; j < inner; j++) total += row[j];
-          out[r] = finish(total);
-        }
+        out[r] = isMax ? maxOf(row, inner) : finish(sumOf(row, inner));
       }
     });
     return;
@@ -189,56 +197,37 @@ void reduce(ReduceOp op, ReduceMode mode, size_t outer, size_t inner, const floa
             acc[j - j0] = row[j] > acc[j - j0] ? row[j] : acc[j - j0];
           }
         } else {
-          for (size_t j = j0; j < j1; j++) acc[j - j0] += row[j];
+          for (size_t j = j0; j < j1; j++) acc[j - j0] += static_cast<double>(row[j]);
         }
       }
-      for (size_t j = j0; j < j1; j++) out[j] = nan[j - j0] ? std::numeric_limits<float>::quiet_NaN() : finish(acc[j - j0]);
+      for (size_t j = j0; j < j1; j++) out[j] = nan[j - j0] ? std::numeric_limits<float>::quiet_NaN() : isMax ? static_cast<float>(acc[j - j0]) : finish(acc[j - j0]);
     });
     return;
   }
   const size_t n = outer * inner;
   const int threads = threadCount();
   const size_t chunks = n < 2 * kGrain ? 1 : static_cast<size_t>(threads);
-  std::vector<double> partial(chunks, isMax ? -std::numeric_limits<double>::infinity() : 0.0);
-  std::vector<char> nan(chunks, 0);
+  std::vector<double> partial(chunks, 0.0);
   parallelFor(chunks, 1, [&](size_t c0, size_t c1) {
     for (size_t c = c0; c < c1; c++) {
       const size_t i0 = n * c / chunks, i1 = n * (c + 1) / chunks;
-      if (isMax) {
-        float m = -std::numeric_limits<float>::infinity();
-        bool bad = false;
-        for (size_t i = i0; i < i1; i++) {
-          bad |= x[i] != x[i];
-          m = x[i] > m ? x[i] : m;
-        }
-        partial[c] = m;
-        nan[c] = bad;
-      } else {
-        double total = 0;
-        float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        size_t i = i0;
-        for (; i + 8 <= i1; i += 8) {
-          for (int l = 0; l < 8; l++) lanes[l] += x[i + l];
-          if (((i - i0) & 1023) == 1016) {
-            for (int l = 0; l < 8; l++) {
-              total += lanes[l];
-              lanes[l] = 0;
-            }
-          }
-        }
-        for (int l = 0; l < 8; l++) total += lanes[l];
-        for (; i < i1; i++) total += x[i];
-        partial[c] = total;
-      }
+      partial[c] = isMax ? static_cast<double>(i1 > i0 ? maxOf(x + i0, i1 - i0) : -std::numeric_limits<float>::infinity()) : sumOf(x + i0, i1 - i0);
     }
   });
-  double v = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
-  bool bad = false;
-  for (size_t c = 0; c < chunks; c++) {
-    bad |= nan[c] != 0;
-    v = isMax ? std::max(v, partial[c]) : v + partial[c];
+  if (isMax) {
+    float m = -std::numeric_limits<float>::infinity();
+    bool nan = false;
+    for (size_t c = 0; c < chunks; c++) {
+      const float v = static_cast<float>(partial[c]);
+      nan |= v != v;
+      m = v > m ? v : m;
+    }
+    out[0] = nan ? std::numeric_limits<float>::quiet_NaN() : m;
+    return;
   }
-  out[0] = bad ? std::numeric_limits<float>::quiet_NaN() : finish(v);
+  double total = 0;
+  for (size_t c = 0; c < chunks; c++) total += partial[c];
+  out[0] = finish(total);
 }
 
 }  // namespace fsn

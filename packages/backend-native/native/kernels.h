@@ -6,6 +6,22 @@
 
 namespace fsn {
 
+/** The activations of tfjs's fused matMul, as tfjs-backend-cpu computes them (codes shared with src/kernels/batch-mat-mul.ts). */
+enum class Activation { Linear = 0, Relu = 1, Relu6 = 2, Elu = 3, Prelu = 4, LeakyRelu = 5, Sigmoid = 6 };
+/** A tensor broadcast over a product's [batch, m, n]: element (i, r, c) is data[i * batch + r * row + c * col] (0 strides broadcast). */
+struct Broadcast {
+  const float* data = nullptr;
+  size_t batch = 0, row = 0, col = 0;
+};
+/** What follows the product on each element: + bias (when given), then the activation (prelu's alpha, leakyrelu's alpha). */
+struct Epilogue {
+  Broadcast bias;
+  Activation activation = Activation::Linear;
+  Broadcast alpha;
+  double leakyAlpha = 0;
+};
+void gemm(bool transA, bool transB, size_t batch, size_t m, size_t n, size_t k, float alpha, const float* a, size_t strideA, const float* b,
+          size_t strideB, float* c, const Epilogue& epilogue);
 void gemm(bool transA, bool transB, size_t batch, size_t m, size_t n, size_t k, float alpha, const float* a, size_t strideA, const float* b,
           size_t strideB, float* c, const float* bias, bool relu);
 void denseGrad(bool transposedW, size_t rows, size_t in, size_t out, const float* x, const float* w, const float* dy, float* dx, float* dw, float* db);

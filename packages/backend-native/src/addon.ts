@@ -9,6 +9,12 @@ import { fileURLToPath } from 'node:url';
  */
 export interface NativeAddon {
   gemm(heap: ArrayBuffer, transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, alpha: number, a: number, strideA: number, b: number, strideB: number, c: number, bias: number, relu: boolean): void;
+  /**
+   * c = op(a) op(b) + bias, then the activation (0 linear, 1 relu, 2 relu6, 3 elu, 4 prelu with alpha, 5 leakyrelu with
+   * leakyAlpha, 6 sigmoid), as tfjs-backend-cpu computes them. Bias and alpha (-1: none) are read at element
+   * (i, r, c) of the [batch, m, n] output as offset + 4 (i batch + r row + c col); col is 0 or 1.
+   */
+  fusedGemm(heap: ArrayBuffer, transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, a: number, strideA: number, b: number, strideB: number, c: number, bias: number, biasBatch: number, biasRow: number, biasCol: number, activation: number, alpha: number, alphaBatch: number, alphaRow: number, alphaCol: number, leakyAlpha: number): void;
   denseGrad(heap: ArrayBuffer, transposedW: boolean, rows: number, inSize: number, outSize: number, x: number, w: number, dy: number, dx: number, dw: number, db: number): void;
   columnSums(heap: ArrayBuffer, rows: number, cols: number, x: number, out: number): void;
   layerNorm(heap: ArrayBuffer, rows: number, d: number, epsilon: number, x: number, scale: number, shift: number, y: number, xhat: number, rstd: number): void;
@@ -136,6 +142,9 @@ function explainLoadError(message: string): { reason: string; fix: string } {
   return { reason: `the addon failed to load: ${message}`, fix: BUILD };
 }
 
+/** The functions the kernels call: an addon built from older sources that lacks one is refused (with the rebuild command) instead of failing mid-run. */
+const REQUIRED: readonly (keyof NativeAddon)[] = ['gemm', 'fusedGemm', 'denseGrad', 'columnSums', 'layerNorm', 'layerNormGrad', 'attention', 'attentionGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'globalNorm', 'adamw', 'binary', 'unary', 'reduce', 'intervalStats', 'rowSumSquares', 'maskedRowSumSquares', 'threads', 'sgemm', 'blasInfo', 'useBuiltinGemm', 'loadBlas', 'resolveBlas'];
+
 let cached: AddonStatus | undefined;
 
 /** Loads the addon once (never throws): FLATSPARSE_NATIVE=0 disables it. */
@@ -164,6 +173,8 @@ function load(): AddonStatus {
   if (process.platform === 'darwin') process.env['VECLIB_MAXIMUM_THREADS'] ??= '1';
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    const missing = REQUIRED.filter((name) => typeof addon[name] !== 'function');
+    if (missing.length > 0) return { ok: false, reason: `the addon is out of date: it lacks ${missing.join(', ')} (built from older sources).`, fix: BUILD };
     return build === undefined ? { ok: true, addon, path } : { ok: true, addon, path, build };
   } catch (err) {
     return { ok: false, ...explainLoadError(err instanceof Error ? err.message : String(err)) };

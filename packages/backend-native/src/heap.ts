@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 /**
  * What the native kernels use of tfjs-backend-wasm 4.22's BackendWasm: tensors live in the wasm
- * module's heap at `memoryOffset`; outputs are allocated there with `makeOutput`. Re-check these
+ * module's heap at `memoryOffset`; outputs are allocated there with `makeOutput` (a kernel's temporaries freed with `disposeData`). Re-check these
  * members on a tfjs upgrade (test/backend-native covers them).
  */
 export interface WasmHeapBackend {
@@ -10,6 +10,7 @@ export interface WasmHeapBackend {
   readonly dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: readonly number[], dtype: tf.DataType): tf.TensorInfo;
   incRef(dataId: object): void;
+  disposeData(dataId: object, force?: boolean): boolean;
 }
 
 /** Byte offset of a tensor's data in the heap. */

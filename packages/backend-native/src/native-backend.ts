@@ -100,7 +100,8 @@ export function nativeBackend(options: NativeBackendOptions = {}): Backend {
       };
     },
     async dispose(): Promise<void> {
-      // As for wasm: the tfjs instance (shared with 'wasm') lives for the process; runs check tensors return to baseline.
+      // As for wasm: the tfjs instance stays registered (tfjs disposes it on tf.engine().reset() or tf.removeBackend, and
+      // starts a new one at the next setBackend); runs check tensors return to baseline.
     },
   };
 }

@@ -90,8 +90,13 @@ function reducePlan(shape: readonly number[], axes: readonly number[]): { mode: 
   return undefined;
 }
 
-/** Sum, Mean, Max of float32 over trailing axes, leading axes or everything; other forms run the wasm kernel. */
-export function reduceKernel(addon: NativeAddon, backendName: string, kernelName: keyof typeof REDUCE, fallback: tf.KernelConfig): tf.KernelConfig {
+/**
+ * Sum, Mean, Max of float32 as tfjs-backend-cpu computes them (sums in double, so the results at the
+ * float range's edges are cpu's; Mean sums x / count), over trailing axes, leading axes or everything;
+ * other axes are moved last first (wasm's Transpose, as cpu does). Other dtypes and empty tensors run
+ * the wasm kernel.
+ */
+export function reduceKernel(addon: NativeAddon, backendName: string, kernelName: keyof typeof REDUCE, fallback: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelConfig {
   const op = REDUCE[kernelName];
   return {
     kernelName,
@@ -101,14 +106,24 @@ export function reduceKernel(addon: NativeAddon, backendName: string, kernelName
       const axisAttr = (args.attrs?.[kernelName === tf.Max ? 'reductionIndices' : 'axis'] ?? null) as number | number[] | null;
       if (x.dtype !== 'float32' || sizeOf(x.shape) === 0) return fallback.kernelFunc(args);
       const axes = tf.util.parseAxisParam(axisAttr ?? x.shape.map((_, i) => i), x.shape);
-      const plan = reducePlan(x.shape, axes);
-      if (plan === undefined) return fallback.kernelFunc(args);
       const keepDims = args.attrs?.['keepDims'] === true;
       const outShape = keepDims ? x.shape.map((s, i) => (axes.includes(i) ? 1 : s)) : x.shape.filter((_, i) => !axes.includes(i));
       const backend = args.backend as unknown as WasmHeapBackend;
-      const out = backend.makeOutput(outShape, 'float32');
-      addon.reduce(heapOf(backend), op, plan.mode, plan.outer, plan.inner, offsetOf(backend, x), offsetOf(backend, out));
-      return out;
+      let input = x;
+      let plan = reducePlan(x.shape, axes);
+      if (plan === undefined) {
+        // Reduced axes between kept ones: the kept axes first, then the reduced ones, in one copy.
+        const perm = [...x.shape.keys()].filter((i) => !axes.includes(i)).concat(axes.slice().sort((p, q) => p - q));
+        input = transpose.kernelFunc({ inputs: { x }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
+        plan = { mode: 0, outer: sizeOf(x.shape.filter((_, i) => !axes.includes(i))), inner: sizeOf(axes.map((i) => x.shape[i]!)) };
+      }
+      try {
+        const out = backend.makeOutput(outShape, 'float32');
+        addon.reduce(heapOf(backend), op, plan.mode, plan.outer, plan.inner, offsetOf(backend, input), offsetOf(backend, out));
+        return out;
+      } finally {
+        if (input !== x) backend.disposeData(input.dataId, true);
+      }
     },
   };
 }
@@ -118,6 +133,6 @@ export function elementwiseKernels(addon: NativeAddon, backendName: string, wasm
   return [
     ...(Object.keys(BINARY) as (keyof typeof BINARY)[]).map((name) => binaryKernel(addon, backendName, name, wasmKernel(name))),
     ...(Object.keys(UNARY) as (keyof typeof UNARY)[]).map((name) => unaryKernel(addon, backendName, name, wasmKernel(name))),
-    ...(Object.keys(REDUCE) as (keyof typeof REDUCE)[]).map((name) => reduceKernel(addon, backendName, name, wasmKernel(name))),
+    ...(Object.keys(REDUCE) as (keyof typeof REDUCE)[]).map((name) => reduceKernel(addon, backendName, name, wasmKernel(name), wasmKernel(tf.Transpose))),
   ];
 }

@@ -22,7 +22,7 @@ const ALLOCATION_FAILURE = [
 export class OutOfMemoryError extends FlatsparseError {
   constructor(backend: Pick<BackendInfo, 'name' | 'tfjsName' | 'addressableBytes'> | undefined, original: string) {
     const limit = backend === undefined ? undefined : memoryLimit(backend);
-    super('E_OUT_OF_MEMORY', `The ${backend === undefined ? 'backend' : `backend '${backend.name}'`} could not allocate memory for the run (${original})${limit === undefined ? '' : `; its limit is ${(limit.bytes / 2 ** 30).toFixed(1)} GiB, ${limit.what}`}.${backend?.tfjsName === 'wasm' || backend?.name === 'native' ? ' The WebAssembly instance cannot be used again in this process.' : ''}`, {
+    super('E_OUT_OF_MEMORY', `The ${backend === undefined ? 'backend' : `backend '${backend.name}'`} could not allocate memory for the run (${original})${limit === undefined ? '' : `; its limit is ${(limit.bytes / 2 ** 30).toFixed(1)} GiB, ${limit.what}`}.${backend?.tfjsName === 'wasm' || backend?.name === 'native' ? ' The WebAssembly instance it ran on is aborted: use the backend again only in a new process, or after tf.engine().reset() starts a fresh instance.' : ''}`, {
       received: original,
       fix: 'shrink the model (model.d, model.depth, model.mlpWidth) or train.batchSize, turn off the metrics you do not need (their passes hold extra tensors), or use a backend with more memory; a run with checkpoints resumes from its last one with --resume <run-dir>.',
     });
