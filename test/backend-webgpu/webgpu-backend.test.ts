@@ -111,6 +111,20 @@ describe.skipIf(!availability.available)('webgpuBackend on this adapter', () => 
     expect(webgpuStatus().numBytesInGPU).toBe(bytes);
   });
 
+  it('a tensor disposed while its read-back is pending is still read, then freed (tf.tidy around data(), as tfjs tests backends)', async () => {
+    const tensors = countTensors();
+    const bytes = webgpuStatus().numBytesInGPU;
+    let pending: Promise<tf.TypedArray> | undefined;
+    tf.tidy(() => {
+      const a = tf.mul(tf.ones([40, 40]), 5); // computed on the GPU; its disposal would wait for the next submit
+      pending = a.data();
+    });
+    expect(countTensors()).toBe(tensors);
+    expect(Array.from((await pending!).slice(0, 3))).toEqual([5, 5, 5]);
+    expect(webgpuStatus().numBytesInGPU).toBe(bytes);
+    expect(tf.memory().numDataBuffers).toBe(tf.engine().backend.numDataIds());
+  });
+
   it('a lost device becomes a clear error naming the kernel, at the next kernel and at a read-back; dispose and a fresh init still work', async () => {
     const x = tf.tidy(() => tf.add(tf.ones([8, 8]), 1));
     await x.data();

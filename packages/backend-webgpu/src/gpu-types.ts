@@ -30,6 +30,9 @@ export interface GpuDevice {
   readonly lost: Promise<GpuDeviceLostInfo>;
   addEventListener(type: 'uncapturederror', listener: (event: { readonly error?: { readonly message?: string } }) => void): void;
   destroy(): void;
+  /** Error scopes: every WebGPU implementation has them; optional here so that test doubles may leave them out. */
+  pushErrorScope?(filter: 'validation' | 'out-of-memory' | 'internal'): void;
+  popErrorScope?(): Promise<{ readonly message?: string } | null>;
 }
 
 /** `GPUAdapter`, the members used here. */

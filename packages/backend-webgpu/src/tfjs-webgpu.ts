@@ -3,6 +3,7 @@ import type { FoundAdapter } from './adapter-probe.js';
 import { DeviceGuard } from './device-guard.js';
 import type { GpuDevice } from './gpu-types.js';
 import { attachGuard, guardWebgpuKernels } from './kernel-guard.js';
+import { installKernelOverrides, type WebgpuUtil } from './kernel-overrides.js';
 import { existingGpu, installNodeGlobals } from './node-gpu.js';
 import { deviceDescriptor } from './requirements.js';
 
@@ -22,17 +23,19 @@ export interface ActiveWebgpu {
 /**
  * Starts tfjs 'webgpu' on the adapter found: provides navigator.gpu in Node, imports
  * tfjs-backend-webgpu (its import registers the kernels, and a factory of its own that is replaced
- * here), creates the device with the adapter's limits (as tfjs does), registers a factory building
- * the tfjs backend on that device with a DeviceGuard, and makes it the active tfjs backend.
+ * here), replaces the upstream kernels flatsparse corrects (kernel-overrides.ts), creates the device
+ * with the adapter's limits (as tfjs does), registers a factory building the tfjs backend on that
+ * device with a DeviceGuard, and makes it the active tfjs backend.
  */
 export async function startTfjsWebgpu(found: FoundAdapter, features: readonly string[]): Promise<ActiveWebgpu> {
   const uninstall = found.dawn && existingGpu() !== found.gpu ? installNodeGlobals(found.gpu, found.dawn.globals) : () => undefined;
   let device: GpuDevice | undefined;
   const previous = tf.engine().backendName;
   try {
-    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    const { WebGPUBackend, webgpu_util } = await import('@tensorflow/tfjs-backend-webgpu');
     device = await found.adapter.requestDevice(deviceDescriptor(found.adapter, features));
     const guard = new DeviceGuard(device);
+    installKernelOverrides(webgpu_util as unknown as WebgpuUtil);
     guardWebgpuKernels();
     if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
     let instance: object | undefined;

@@ -11,6 +11,10 @@ export interface WebgpuStatus {
   readonly syncReads: number;
   /** The last kernel that ran. */
   readonly lastKernel: string;
+  /** Kernels the device reported as failed (a shader that does not compile, out of memory) since it was created; each was an error for its op only. */
+  readonly failedKernels: number;
+  /** True once the device is lost: every later op fails with E_BACKEND_UNAVAILABLE until the backend is initialised again. */
+  readonly deviceLost: boolean;
   /** Bytes in GPU buffers held by live tensors (tf.memory().numBytesInGPU). */
   readonly numBytesInGPU: number;
   /** Bytes in GPU buffers allocated, pooled ones included (tf.memory().numBytesAllocatedInGPU). */
@@ -27,6 +31,8 @@ export function webgpuStatus(): WebgpuStatus {
     kernels: guard?.kernels ?? 0,
     syncReads: guard?.syncReads ?? 0,
     lastKernel: guard?.lastKernel ?? '(none)',
+    failedKernels: guard?.failedKernels ?? 0,
+    deviceLost: guard?.isLost ?? false,
     numBytesInGPU: memory.numBytesInGPU ?? 0,
     numBytesAllocatedInGPU: memory.numBytesAllocatedInGPU ?? 0,
   };
