@@ -82,7 +82,7 @@ describe('sizes and numbers are checked before work starts', () => {
 describe('errors list what is accepted instead of "Invalid input"', () => {
   it.each([
     ['a number written as a string', (c: string) => c.replace('lr: 0.01', 'lr: "0.003"'), /'train\.lr': "0\.003" matches none of the accepted forms\. Received: "0\.003"\. Expected: a number >= 0, or a schedule \{ kind: 'constant' \| 'linearWarmup' \| 'cosine' \| 'inverseSqrt'.*Fix: write the number without quotes: 0\.003\./],
-    ['an unknown data source', (c: string) => c.replace('source: synthetic-image', 'source: synthetic-imag'), /'data\.source': unknown source "synthetic-imag"\. .*Expected: one of 'mnist', 'moby-dick', 'synthetic-image', 'synthetic-text', 'npy', 'text-files'\. Fix: did you mean 'synthetic-image'\?/],
+    ['an unknown data source', (c: string) => c.replace('source: synthetic-image', 'source: synthetic-imag'), /'data\.source': unknown source "synthetic-imag"\. .*Expected: one of 'mnist', 'moby-dick', 'synthetic-image', 'synthetic-text', 'npy', 'text-files', 'image-folder', 'token-file', 'text'\. Fix: did you mean 'synthetic-image'\?/],
     ['an enum value', (c: string) => c.replace('checkpointEvery: 3', "checkpointEvery: 3, faults: { metrics: 'skip' }"), /'train\.faults\.metrics': "skip" is not a valid value\. .*Expected: one of 'stop', 'disable'/],
     ['a wrong type', (c: string) => c.replace('steps: 12', 'steps: [12]'), /'train\.steps': expected a whole number > 0, received a list/],
     ['a model size written as a string', (c: string) => c.replace('d: 8,', 'd: "8",'), /vit config key 'd': expected a whole number > 0, received a string\. .*Expected: a whole number > 0\. Fix: write the number without quotes: 8\./],

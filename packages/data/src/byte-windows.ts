@@ -41,6 +41,8 @@ export interface ByteWindowMeta {
   readonly source: string;
   /** Where the bytes came from (licence, version), the start of Dataset.source. */
   readonly description: string;
+  /** Vocabulary size (Dataset.classes) when the stream holds token ids rather than bytes (default 256). */
+  readonly vocab?: number;
 }
 
 /** A text data set that also says where each window starts in the byte stream (for provenance). */
@@ -57,14 +59,15 @@ export interface WindowedTextDataset extends Dataset {
  * entirely after it, so no byte is in both splits. Training windows come in a seeded random order; the
  * held-out windows are a seeded subset kept in text order.
  */
-export function byteWindowDataset(bytes: Uint8Array, opts: ByteWindowOptions, meta: ByteWindowMeta): WindowedTextDataset {
+export function byteWindowDataset(bytes: Uint8Array | Int32Array, opts: ByteWindowOptions, meta: ByteWindowMeta): WindowedTextDataset {
   const source = meta.source;
   const windowLen = opts.seqLen + 1;
+  const unit = (meta.vocab ?? BYTE_VOCABULARY) === BYTE_VOCABULARY ? 'bytes' : 'tokens';
   const stride = opts.stride ?? opts.seqLen;
   if (bytes.length < windowLen) {
-    throw new DataError(source, `the text has ${bytes.length} bytes, shorter than one window of seqLen + 1 = ${windowLen} bytes.`, {
+    throw new DataError(source, `the text has ${bytes.length} ${unit}, shorter than one window of seqLen + 1 = ${windowLen} ${unit}.`, {
       received: bytes.length,
-      expected: `at least ${windowLen} bytes (and in practice many windows)`,
+      expected: `at least ${windowLen} ${unit} (and in practice many windows)`,
       fix: 'lower seqLen or supply more text.',
     });
   }
@@ -74,9 +77,9 @@ export function byteWindowDataset(bytes: Uint8Array, opts: ByteWindowOptions, me
   const heldCount = windowsIn(bytes.length - boundary, windowLen, stride);
   for (const [part, n, len] of [['training part (the first', trainCount, boundary], ['held-out part (the last', heldCount, bytes.length - boundary]] as const) {
     if (n === 0) {
-      throw new DataError(source, `the ${part} ${len} bytes) is shorter than one window of ${windowLen} bytes.`, {
+      throw new DataError(source, `the ${part} ${len} ${unit}) is shorter than one window of ${windowLen} ${unit}.`, {
         received: { bytes: bytes.length, seqLen: opts.seqLen, heldOutFraction: opts.heldOutFraction },
-        expected: `each part at least ${windowLen} bytes long`,
+        expected: `each part at least ${windowLen} ${unit} long`,
         fix: 'lower seqLen, adjust heldOutFraction, or supply more text.',
       });
     }
@@ -91,10 +94,10 @@ export function byteWindowDataset(bytes: Uint8Array, opts: ByteWindowOptions, me
   return {
     name: meta.name,
     kind: 'text',
-    classes: BYTE_VOCABULARY,
+    classes: meta.vocab ?? BYTE_VOCABULARY,
     train: windowSplit(bytes, trainStarts, opts.seqLen),
     heldOut: windowSplit(bytes, heldStarts, opts.seqLen),
-    source: `${meta.description}; ${bytes.length} bytes, seqLen ${opts.seqLen}, stride ${stride}, held-out tail from byte ${boundary}, seed ${opts.seed}`,
+    source: `${meta.description}; ${bytes.length} ${unit}, seqLen ${opts.seqLen}, stride ${stride}, held-out tail from ${unit === 'bytes' ? 'byte' : 'token'} ${boundary}, seed ${opts.seed}`,
     windows: { train: trainStarts, heldOut: heldStarts },
     boundary,
   };
@@ -116,7 +119,7 @@ function resolveCount(asked: number | 'all', available: number, key: string, sou
   return asked;
 }
 
-function windowSplit(bytes: Uint8Array, starts: Int32Array, seqLen: number) {
+function windowSplit(bytes: Uint8Array | Int32Array, starts: Int32Array, seqLen: number) {
   const inputs = new Int32Array(starts.length * seqLen);
   const targets = new Int32Array(starts.length * seqLen);
   starts.forEach((start, k) => {

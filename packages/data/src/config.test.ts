@@ -76,6 +76,9 @@ describe('datasetConfigSchema', () => {
       { source: 'synthetic-text', vocabSize: 8 },
       { source: 'npy', inputs: 'x.npy', labels: 'y.npy' },
       { source: 'text-files', paths: ['a.txt'] },
+      { source: 'image-folder', dir: 'images', size: [32, 32], channels: 1 },
+      { source: 'token-file', dir: 'tokens', vocab: 50257, scan: 'full' },
+      { source: 'text', path: 'a.txt', tokenizer: 'gpt2' },
     ];
     expect(valid.map((c) => c.source).sort()).toEqual([...DATA_SOURCES].sort());
     for (const config of valid) expect(datasetConfigSchema.safeParse(config).success).toBe(true);

@@ -1,11 +1,14 @@
 import { ConfigError, parseOptions, type Dataset } from '@flatsparse/plugin-api';
 import { z } from 'zod';
 import { imageArrayDataset, imageArrayOptionsSchema } from './image-array.js';
+import { imageFolderDataset, imageFolderOptionsSchema } from './image-folder.js';
 import { mnistDataset, mnistOptionsSchema } from './mnist.js';
 import { mobyDickDataset, mobyDickOptionsSchema } from './moby-dick.js';
 import { syntheticImageDataset, syntheticImageOptionsSchema } from './synthetic-image.js';
 import { syntheticTextDataset, syntheticTextOptionsSchema } from './synthetic-text.js';
 import { textFileDataset, textFileOptionsSchema } from './text-files.js';
+import { textDataset, textOptionsSchema } from './text.js';
+import { tokenFileDataset, tokenFileOptionsSchema } from './token-file.js';
 
 const FIX = 'See the data source cards in the @flatsparse/data README.';
 
@@ -23,6 +26,9 @@ export const datasetConfigVariants = {
     heldOutLabels: z.string().min(1).optional(),
   }),
   'text-files': textFileOptionsSchema.safeExtend({ source: z.literal('text-files') }),
+  'image-folder': imageFolderOptionsSchema.safeExtend({ source: z.literal('image-folder') }),
+  'token-file': tokenFileOptionsSchema.safeExtend({ source: z.literal('token-file') }),
+  text: textOptionsSchema.safeExtend({ source: z.literal('text') }),
 } as const;
 
 /** Names of the data sources a config may ask for. */
@@ -39,6 +45,9 @@ export const datasetConfigSchema = z.discriminatedUnion('source', [
   datasetConfigVariants['synthetic-text'],
   datasetConfigVariants.npy,
   datasetConfigVariants['text-files'],
+  datasetConfigVariants['image-folder'],
+  datasetConfigVariants['token-file'],
+  datasetConfigVariants.text,
 ]);
 
 /** A data config as written in a config file (defaults not yet applied). */
@@ -82,6 +91,18 @@ export async function datasetFromConfig(config: unknown, path = 'data'): Promise
     case 'text-files': {
       const { source: _, ...options } = parsed;
       return textFileDataset(options, path);
+    }
+    case 'image-folder': {
+      const { source: _, ...options } = parsed;
+      return imageFolderDataset(options, path);
+    }
+    case 'token-file': {
+      const { source: _, ...options } = parsed;
+      return tokenFileDataset(options, path);
+    }
+    case 'text': {
+      const { source: _, ...options } = parsed;
+      return textDataset(options, path);
     }
   }
 }

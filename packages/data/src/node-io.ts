@@ -67,3 +67,69 @@ async function nodeBuiltin<T>(load: () => Promise<T>, source: string): Promise<T
     });
   }
 }
+
+/** Lists a directory's entries (names and whether each is a folder); a missing or unreadable one throws a DataError naming it. */
+export async function listDir(path: string, source: string): Promise<{ name: string; isDir: boolean }[]> {
+  const { readdir } = await nodeBuiltin(() => import('node:fs/promises'), source);
+  try {
+    const entries = await readdir(path, { withFileTypes: true });
+    return entries.map((e) => ({ name: e.name, isDir: e.isDirectory() }));
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    const what =
+      code === 'ENOENT' ? `the folder '${path}' does not exist.`
+      : code === 'ENOTDIR' ? `'${path}' is a file, not a folder.`
+      : `the folder '${path}' cannot be read (${code ?? 'unknown error'}).`;
+    throw new DataError(source, what, { received: path, expected: 'a readable folder', fix: 'check the path (relative paths are resolved from the current working directory) and its permissions.', cause });
+  }
+}
+
+/** A file opened for reads at positions: its size, and `read(offset, length)` into a fresh small buffer. */
+export interface PositionalFile {
+  readonly path: string;
+  readonly size: number;
+  /** Reads exactly `length` bytes at byte `offset` (throws a DataError naming the file when it ends early). */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Opens a file for positional reads (never reading it whole); a missing file throws a DataError naming it. */
+export async function openPositional(path: string, source: string): Promise<PositionalFile> {
+  const { open } = await nodeBuiltin(() => import('node:fs/promises'), source);
+  let handle: Awaited<ReturnType<typeof open>>;
+  let size: number;
+  try {
+    handle = await open(path, 'r');
+    const stat = await handle.stat();
+    if (stat.isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    size = stat.size;
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    const what =
+      code === 'ENOENT' ? `the file '${path}' does not exist.`
+      : code === 'EISDIR' ? `'${path}' is a directory, not a file.`
+      : `the file '${path}' cannot be read (${code ?? 'unknown error'}).`;
+    throw new DataError(source, what, { received: path, expected: 'a readable file', fix: 'check the path (relative paths are resolved from the current working directory) and its permissions.', cause });
+  }
+  const h = handle;
+  return {
+    path,
+    size,
+    async read(offset, length, into) {
+      const buffer = into ?? new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await h.read(buffer, done, length - done, offset + done);
+        if (bytesRead === 0) {
+          throw new DataError(source, `the file '${path}' ended at byte ${offset + done} while reading ${length} bytes at offset ${offset} (it changed while being read?).`, { received: size, fix: 'do not rewrite the file during a run.' });
+        }
+        done += bytesRead;
+      }
+      return buffer;
+    },
+    close: () => h.close(),
+  };
+}
