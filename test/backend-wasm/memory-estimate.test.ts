@@ -1,5 +1,5 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { createGpt, createVit, estimateMemory, parseGptConfig, parseVitConfig } from '@flatsparse/core';
+import { createGpt, createVit, estimateMemory, gptArchitecture, parseGptConfig, parseVitConfig, vitArchitecture, type ResolvedModel } from '@flatsparse/core';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 import { relu, tinyGpt, tinyVit } from './models-fixtures.js';
@@ -10,9 +10,9 @@ const state = await useBackend(wasmBackend());
 // count exactly the parameters the models create (plugin-added ones aside).
 describe.skipIf(!state.available)('memory estimate', () => {
   it.each([
-    ['ViT', () => ({ kind: 'vit' as const, config: parseVitConfig(tinyVit) }), () => createVit(tinyVit, { activation: relu })],
-    ['GPT with a tied head', () => ({ kind: 'gpt' as const, config: parseGptConfig(tinyGpt) }), () => createGpt(tinyGpt, { activation: relu })],
-    ['GPT with its own head', () => ({ kind: 'gpt' as const, config: parseGptConfig({ ...tinyGpt, tiedHead: false }) }), () => createGpt({ ...tinyGpt, tiedHead: false }, { activation: relu })],
+    ['ViT', (): ResolvedModel => ({ kind: 'vit', config: parseVitConfig(tinyVit), architecture: vitArchitecture as ResolvedModel['architecture'] }), () => createVit(tinyVit, { activation: relu })],
+    ['GPT with a tied head', (): ResolvedModel => ({ kind: 'gpt', config: parseGptConfig(tinyGpt), architecture: gptArchitecture as ResolvedModel['architecture'] }), () => createGpt(tinyGpt, { activation: relu })],
+    ['GPT with its own head', (): ResolvedModel => ({ kind: 'gpt', config: parseGptConfig({ ...tinyGpt, tiedHead: false }), architecture: gptArchitecture as ResolvedModel['architecture'] }), () => createGpt({ ...tinyGpt, tiedHead: false }, { activation: relu })],
   ])('counts the parameters the %s creates, and its largest tensor', (_name, resolved, build) => {
     const model = build();
     try {

@@ -14,8 +14,8 @@ import {
   loadModel,
   loadWeightsInto,
   saveModel,
-  type TransformerModel,
 } from '@flatsparse/core';
+import type { TrainableModel } from '@flatsparse/plugin-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../support/backend.js';
 import { randomInts, randomNormal, relu, tinyGpt, tinyVit } from './models-fixtures.js';
@@ -24,7 +24,7 @@ const state = await useBackend(wasmBackend());
 const dir = await mkdtemp(join(tmpdir(), 'flatsparse-models-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function outputOf(model: TransformerModel, inputs: tf.Tensor): number[] {
+function outputOf(model: Pick<TrainableModel, 'forward'>, inputs: tf.Tensor): number[] {
   return tf.tidy(() => Array.from(model.forward(inputs, { training: false, step: 0 }).output.dataSync()));
 }
 

@@ -38,6 +38,8 @@ describe('bad configs fail before training with an error naming the key', () => 
     ['an unknown optimizer key, listing the known ones', { ...good, train: { steps: 2, optimizer: { beta3: 0.9 } } }, /'train\.optimizer\.beta3'.*unknown option.*beta1, beta2/s],
     ['a cosine schedule with no steps after its warm-up', { ...good, train: { steps: 4, lr: { kind: 'cosine', lr: 0.1, warmupSteps: 10 } } }, /'train\.lr\.totalSteps'.*greater than warmupSteps \(10\)/s],
     ['a model key that does not fit', { ...good, model: { ...good.model, heads: 3 } }, /E_MODEL_CONFIG.*'heads'.*must divide d/],
+    ['an unknown model kind, listing the registered ones', { ...good, model: { ...good.model, kind: 'resnet' } }, /E_CONTRIBUTION_UNKNOWN.*Unknown model 'resnet'.*one of gpt, vit/s],
+    ['a model option its architecture rejects, naming the key', { ...good, model: { ...good.model, heads: 3 } }, /E_MODEL_CONFIG.*vit config key 'heads': must divide d \(8\)/s],
     ['a model that does not fit the data', { ...good, model: { ...good.model, kind: 'gpt' } }, /'model\.kind'.*image data/],
     ['an unknown backend, listing the known ones', { ...good, backend: 'tpu' }, /E_BACKEND_UNKNOWN.*'tpu'.*cuda, webgpu, native, tensorflow-cpu, wasm/],
     ['a backend that is not available, with how to install it', { ...good, backend: 'cuda' }, /E_BACKEND_UNAVAILABLE.*Known backends: cuda, webgpu, native, tensorflow-cpu, wasm; available here: (webgpu, )?(native, )?wasm/],

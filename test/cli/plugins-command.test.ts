@@ -13,6 +13,7 @@ describe('flatsparse plugins', () => {
       expect(line, name).toBeDefined();
       expect(line!.split(/\s{2,}/).slice(0, 4)).toEqual([name, entry.kind, { activation: 'activation', metric: 'metrics', regularizer: 'plugins', estimator: 'estimators', 'update-method': 'plugins' }[entry.kind], entry.description]);
     }
+    for (const model of ['gpt', 'vit']) expect(lines.find((l) => l.startsWith(`${model} `))!.split(/\s{2,}/).slice(0, 3)).toEqual([model, 'model', 'model.kind']);
     expect(io.text()).toContain("'flatsparse new-plugin'");
   });
 });

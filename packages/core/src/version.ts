@@ -17,4 +17,4 @@
  * accepts 0.1.x, which only add to the API, and rejects 0.2.0. Any other change to a declaration counts
  * as breaking, even one that is compatible in fact (a widened parameter): a larger bump is always allowed.
  */
-export const CORE_API_VERSION = '0.6.0';
+export const CORE_API_VERSION = '0.7.0';

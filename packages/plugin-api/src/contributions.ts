@@ -1,6 +1,7 @@
 import type { ActivationFunction } from './activation-function.js';
 import { ContributionDuplicateError, ContributionUnknownError } from './errors.js';
 import type { FlatnessEstimator } from './flatness-estimator.js';
+import type { ModelArchitecture } from './model-architecture.js';
 import type { Plugin } from './plugin.js';
 import type { Regularizer } from './regularizer.js';
 import type { SparsityMetric } from './sparsity-metric.js';
@@ -56,6 +57,8 @@ export interface Contributions {
   readonly regularizers: ContributionTable<Regularizer>;
   /** Step-level methods (at most one may be active in a run: the trainer checks). */
   readonly updateMethods: ContributionTable<UpdateMethod>;
+  /** Model architectures, by `model.kind` (optional since it came in plugin API 0.7.2: a Contributions written by hand before may lack it; collectContributions always fills it). */
+  readonly models?: ContributionTable<ModelArchitecture>;
 }
 
 /** Collects the contributions of plugins given in run order. */
@@ -66,6 +69,7 @@ export function collectContributions(plugins: readonly Plugin[]): Contributions 
     estimators: new ContributionTable('flatness estimator'),
     regularizers: new ContributionTable('regularizer'),
     updateMethods: new ContributionTable('update method'),
+    models: new ContributionTable('model'),
   };
   for (const p of plugins) {
     for (const a of p.contributes?.activations ?? []) out.activations.add(a, p.name);
@@ -73,6 +77,7 @@ export function collectContributions(plugins: readonly Plugin[]): Contributions 
     for (const e of p.contributes?.estimators ?? []) out.estimators.add(e, p.name);
     for (const r of p.contributes?.regularizers ?? []) out.regularizers.add(r, p.name);
     for (const u of p.contributes?.updateMethods ?? []) out.updateMethods.add(u, p.name);
+    for (const m of p.contributes?.models ?? []) out.models!.add(m, p.name);
   }
   return out;
 }

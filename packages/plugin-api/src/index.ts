@@ -1,6 +1,6 @@
 /**
  * @flatsparse/plugin-api: the contract a plugin or backend author depends on. The extension
- * interfaces (activation functions, sparsity metrics, flatness estimators, regularizers), the plugin
+ * interfaces (activation functions, sparsity metrics, flatness estimators, regularizers, model architectures), the plugin
  * object and its context, the events of a training step, coded errors, intervals, schedules, the
  * backend interface and the fused-kernel names a backend may implement. No Node built-ins: it runs in
  * a browser as it is. The engine that runs plugins lives in @flatsparse/core, with its own version;
@@ -15,6 +15,7 @@ export { interval, inInterval, maskInIntervals, type Interval } from './interval
 export type { ActivationContext, ActivationFunction } from './activation-function.js';
 export type { ForwardOptions, ForwardResult, MlpBlockInfo, MlpProbes, MlpTransform, ModelView, ParamOptions, TrainableModel } from './model.js';
 export type { DataSplit, Dataset, TensorBatch } from './dataset.js';
+export type { ModelArchitecture, ModelBuildOptions, ModelDataFacts, ModelParameter } from './model-architecture.js';
 export type { MlpCapture } from './mlp-capture.js';
 export type { MetricValue, SparsityMetric } from './sparsity-metric.js';
 export type { EstimateCost, EstimateCurve, EstimateRandomness, FlatnessEstimate, FlatnessEstimator, FlatnessInput, LossClosure } from './flatness-estimator.js';

@@ -28,7 +28,7 @@ export interface MlpBlockInfo {
  * are. Models (ViT, GPT) implement it; plugins never depend on a concrete model class.
  */
 export interface ModelView {
-  /** Model kind, for example 'vit' or 'gpt'. */
+  /** Model kind: the name of the architecture that built it, for example `vit` or `gpt`. */
   readonly kind: string;
   /** Every parameter by a stable dotted name (for example 'blocks.0.mlp.key.weight'). */
   readonly params: ReadonlyMap<string, tf.Variable>;

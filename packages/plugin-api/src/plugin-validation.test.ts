@@ -21,6 +21,16 @@ describe('validatePlugin', () => {
     expect(validatePlugin(full)).toBe(full);
   });
 
+  it('checks a contributed model architecture: its members are functions, its data kinds named', () => {
+    const fn = () => undefined;
+    const model = { name: 'my-model', dataKinds: ['text'], resolve: fn, parse: fn, parameters: fn, activationElements: fn, build: fn };
+    const plugin = { ...ok, contributes: { models: [model] } };
+    expect(validatePlugin(plugin)).toBe(plugin);
+    expect(() => validatePlugin({ ...ok, contributes: { models: [{ ...model, build: undefined }] } })).toThrow(/contributes\.models\.0\.build/);
+    expect(() => validatePlugin({ ...ok, contributes: { models: [{ ...model, dataKinds: ['audio'] }] } })).toThrow(PluginInvalidError);
+    expect(() => validatePlugin({ ...ok, contributes: { models: [{ ...model, name: 'MyModel' }] } })).toThrow(/'contributes\.models\.0\.name' must be kebab-case/);
+  });
+
   it('holds every contribution name to one casing rule, kebab-case, suggesting the kebab form', () => {
     const metric = (name: string) => ({ ...ok, contributes: { metrics: [{ name, compute: () => ({}) }] } });
     for (const name of ['value', 'dead-zone', 'hessian-trace', 'l1-activation', '2x']) expect(validatePlugin(metric(name)).contributes?.metrics?.[0]?.name).toBe(name);

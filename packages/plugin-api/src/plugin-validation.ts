@@ -27,6 +27,16 @@ const regularizerSchema = z
   .object({ ...named, lossTerm: fn.optional(), weight: fn.optional(), project: fn.optional() })
   .refine((r) => r.lossTerm !== undefined || r.project !== undefined, { message: 'needs lossTerm, project, or both' });
 const updateMethodSchema = z.object({ ...named, gradients: fn });
+const modelSchema = z.object({
+  ...named,
+  dataKinds: z.array(z.enum(['image', 'text'])).min(1, 'must name at least one data kind'),
+  resolve: fn,
+  parse: fn,
+  parameters: fn,
+  activationElements: fn,
+  build: fn,
+  describeSize: fn.optional(),
+});
 const hookSchema = z.union([fn, z.object({ handler: fn, order: z.enum(['pre', 'normal', 'post']).optional() }).strict()]);
 
 const pluginSchema = z
@@ -44,6 +54,7 @@ const pluginSchema = z
         estimators: z.array(estimatorSchema).optional(),
         regularizers: z.array(regularizerSchema).optional(),
         updateMethods: z.array(updateMethodSchema).optional(),
+        models: z.array(modelSchema).optional(),
       })
       .strict()
       .optional(),

@@ -2,6 +2,7 @@ import type { ActivationFunction } from './activation-function.js';
 import type { PluginError } from './errors.js';
 import type { EventName, EventPayloads } from './events.js';
 import type { FlatnessEstimator } from './flatness-estimator.js';
+import type { ModelArchitecture } from './model-architecture.js';
 import type { Regularizer } from './regularizer.js';
 import type { SparsityMetric } from './sparsity-metric.js';
 import type { Token } from './token.js';
@@ -34,6 +35,8 @@ export interface PluginContributions {
   readonly regularizers?: readonly Regularizer[];
   /** Step-level methods that choose the gradient the optimiser applies (at most one per run; for example SAM). */
   readonly updateMethods?: readonly UpdateMethod[];
+  /** Model architectures (chosen with `model: { kind: name }`). */
+  readonly models?: readonly ModelArchitecture[];
 }
 
 /** Declared permissions of a plugin. */
@@ -74,7 +77,7 @@ export interface Plugin {
   readonly apiVersion: string;
   /** Ordering relative to other plugins. Without constraints, plugins run in name order. */
   readonly order?: PluginOrder;
-  /** Activations, metrics, estimators and regularizers the plugin contributes. */
+  /** Activations, metrics, estimators, regularizers, update methods and model architectures the plugin contributes. */
   readonly contributes?: PluginContributions;
   /** Hooks on training events. */
   readonly hooks?: PluginHooks;

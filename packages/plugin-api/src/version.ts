@@ -18,4 +18,4 @@
  * accepts 0.4.x, which only add to the API, and rejects 0.5.0. Any other change to a declaration counts
  * as breaking, even one that is compatible in fact (a widened parameter): a larger bump is always allowed.
  */
-export const PLUGIN_API_VERSION = '0.7.1';
+export const PLUGIN_API_VERSION = '0.7.2';

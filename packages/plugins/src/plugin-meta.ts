@@ -4,7 +4,7 @@ import type { Plugin, PluginContributions } from '@flatsparse/plugin-api';
 export const BUILTIN_PLUGIN_VERSION = '0.2.0';
 
 /** Range of core API versions the built-in plugins support. */
-export const BUILTIN_API_RANGE = '^0.7.1';
+export const BUILTIN_API_RANGE = '^0.7.2';
 
 /** Builds the plain plugin object of a built-in: name, versions and what it contributes (no hooks). */
 export function builtinPlugin(name: string, contributes: PluginContributions): Plugin {

@@ -46,10 +46,12 @@ const flatnessSchema = z
   })
   .strict();
 
-const modelSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('vit') }).catchall(z.unknown()),
-  z.object({ kind: z.literal('gpt') }).catchall(z.unknown()),
-]);
+/**
+ * The `model:` section: `kind` names a model architecture (a built-in model plugin's, or one a plugin
+ * under `plugins:` contributes); its other keys are that architecture's options, checked by it once the
+ * data is known (unknown kinds are refused then too, listing the registered ones).
+ */
+const modelSchema = z.object({ kind: z.string().min(1).describe('the name of a model architecture (vit, gpt, or one a listed plugin contributes)') }).catchall(z.unknown());
 
 /** The `train:` section: the engine's own schema of the trainer's data settings (one schema; see trainSettingsShape). */
 const trainSchema = trainSettingsSchema;
@@ -59,7 +61,7 @@ export const DEFAULT_METRICS = ['activation-sparsity', 'derivative-sparsity', 'd
 
 /**
  * A pipeline config file (JSON or YAML). Every plugin is named; unknown keys are errors. The model's
- * own keys are checked against the model's schema (see VitConfig / GptConfig) once the data is known.
+ * own keys are checked by the architecture `model.kind` names, once the data is known.
  */
 export const pipelineConfigSchema = z
   .object({

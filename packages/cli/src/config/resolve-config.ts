@@ -2,7 +2,6 @@ import {
   loadPlugin,
   upgradeName,
   type EstimatorSchedule,
-  type ModelSpec,
   type PipelineSpec,
   type TrainSettings,
 } from '@flatsparse/core';
@@ -104,7 +103,7 @@ export async function resolveConfig(config: PipelineConfig, options: ResolveOpti
     plugins: placed.map((p) => p.plugin),
     pluginSources: placed.map((p) => p.label),
     dataset: () => datasetFromConfig(config.data, 'data'),
-    model: { kind, config: modelConfig } as unknown as ModelSpec,
+    model: { kind, config: modelConfig },
     activation,
     metrics,
     estimators,

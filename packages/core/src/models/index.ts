@@ -1,8 +1,10 @@
-/** The instrumented Transformer models (ViT, GPT), their layers, loss and file format. */
+/** The instrumented Transformer models (the built-in model plugins, one folder each), their layers, loss and file format. */
 export { TransformerModel, type ModelOptions, type TransformerShape } from './transformer-model.js';
-export { VitModel, createVit } from './vit.js';
-export { GptModel, createGpt } from './gpt.js';
-export { INIT_SCHEMES, parseGptConfig, parseVitConfig, type InitScheme, type GptConfig, type GptConfigInput, type VitConfig, type VitConfigInput } from './model-config.js';
+export { VitModel, createVit, parseVitConfig, vitArchitecture, vitModel, type VitConfig, type VitConfigInput } from './vit/index.js';
+export { GptModel, createGpt, gptArchitecture, gptModel, parseGptConfig, type GptConfig, type GptConfigInput } from './gpt/index.js';
+export { INIT_SCHEMES, type InitScheme } from './model-config.js';
+export { builtinModelPlugins } from './builtin-models.js';
+export { modelPlugin } from './model-plugin.js';
 export { accuracy, softmaxCrossEntropy } from './loss.js';
 export { instrumentedMlp, type MlpPass, type MlpTransforms, type MlpWeights } from './mlp-block.js';
 export { layerNorm } from './layer-norm.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ModelConfigError } from '@flatsparse/plugin-api';
 import { explainIssue, keysAt } from '@flatsparse/plugin-api/host';
 
-const positiveInt = z.number().int().positive();
+export const positiveInt = z.number().int().positive();
 
 /**
  * How weight matrices and biases start (embeddings always draw from a normal of std `initStd`):
@@ -17,8 +17,8 @@ export const INIT_SCHEMES = ['xavier', 'pytorch', 'normal'] as const;
 /** One of INIT_SCHEMES. */
 export type InitScheme = (typeof INIT_SCHEMES)[number];
 
-/** Sizes shared by both models: width d, depth, heads, MLP width n, LayerNorm epsilon, initialisation. */
-const transformerShape = {
+/** Sizes shared by the Transformer models: width d, depth, heads, MLP width n, LayerNorm epsilon, initialisation. */
+export const transformerShape = {
   d: positiveInt,
   depth: positiveInt,
   heads: positiveInt,
@@ -28,56 +28,22 @@ const transformerShape = {
 };
 
 type Issue = { path: PropertyKey[]; message: string; input?: unknown };
-type Ctx = { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void };
+export type Ctx = { addIssue(issue: { code: 'custom'; path: PropertyKey[]; message: string; input: unknown }): void };
 
-function checkHeads(cfg: { d: number; heads: number }, ctx: Ctx): void {
+export function checkHeads(cfg: { d: number; heads: number }, ctx: Ctx): void {
   if (cfg.d % cfg.heads !== 0) ctx.addIssue({ code: 'custom', path: ['heads'], message: `must divide d (${cfg.d})`, input: cfg.heads });
 }
 
-const vitSchema = z
-  .object({
-    imageSize: z.tuple([positiveInt, positiveInt]),
-    channels: positiveInt,
-    patch: positiveInt,
-    classes: z.number().int().min(2),
-    lnEps: z.number().positive().finite().default(1e-6),
-    ...transformerShape,
-  })
-  .strict()
-  .superRefine((cfg, ctx) => {
-    checkHeads(cfg, ctx);
-    cfg.imageSize.forEach((size, axis) => {
-      if (size % cfg.patch !== 0) ctx.addIssue({ code: 'custom', path: ['patch'], message: `must divide imageSize[${axis}] (${size})`, input: cfg.patch });
-    });
-  });
-
-const gptSchema = z
-  .object({
-    vocab: z.number().int().min(2).default(256),
-    seqLen: positiveInt,
-    tiedHead: z.boolean().default(true),
-    lnEps: z.number().positive().finite().default(1e-5),
-    ...transformerShape,
-  })
-  .strict()
-  .superRefine(checkHeads);
-
-/** Configuration of the ViT (defaults applied). */
-export type VitConfig = z.output<typeof vitSchema>;
-/** What users pass to createVit (lnEps, init and initStd optional). */
-export type VitConfigInput = z.input<typeof vitSchema>;
-/** Configuration of the GPT (defaults applied). */
-export type GptConfig = z.output<typeof gptSchema>;
-/** What users pass to createGpt (vocab, tiedHead, lnEps, init and initStd optional). */
-export type GptConfigInput = z.input<typeof gptSchema>;
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, kind: string): T {
+/**
+ * Validates a model config with its schema (defaults applied), or throws ModelConfigError naming the key
+ * with the received value and what is accepted; `type` names the config type that lists every key.
+ */
+export function parseModelConfig<T>(schema: z.ZodType<T>, value: unknown, kind: string, type: string): T {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0] as Issue & { keys?: string[] };
   const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
   const key = issue.keys?.[0] ?? path;
-  const type = kind === 'vit' ? 'VitConfig' : 'GptConfig';
   if (issue.keys) {
     const known = keysAt(schema, issue.path, value);
     throw new ModelConfigError(`${kind} config key '${key}': unknown key.`, {
@@ -93,14 +59,4 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, kind: string): T {
     ...(explained.expected === undefined ? {} : { expected: explained.expected }),
     fix: explained.hint ?? `set '${key}' to a valid value (the ${type} type lists every key and its default).`,
   });
-}
-
-/** Validates a ViT config (defaults applied); throws ModelConfigError naming the offending key. */
-export function parseVitConfig(value: unknown): VitConfig {
-  return parse(vitSchema, value, 'vit');
-}
-
-/** Validates a GPT config (defaults applied); throws ModelConfigError naming the offending key. */
-export function parseGptConfig(value: unknown): GptConfig {
-  return parse(gptSchema, value, 'gpt');
 }

@@ -1,18 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, type StoredTensor } from '../io/safetensors.js';
-import { GptModel } from './gpt.js';
-import type { TransformerModel, ModelOptions } from './transformer-model.js';
-import { VitModel } from './vit.js';
+import type { ActivationFunction, ModelArchitecture, TrainableModel } from '@flatsparse/plugin-api';
+import { builtinModelPlugins } from './builtin-models.js';
 
 /** Version of the model file layout (see models/README.md). */
 export const MODEL_FORMAT_VERSION = '1';
 
-/** A model that can be saved: a ViT or a GPT. */
-export type SavableModel = VitModel | GptModel;
+/** A model that can be saved: any TrainableModel; its `config` (where it has one) is stored as the metadata's config. */
+export type SavableModel = TrainableModel & { readonly config?: unknown };
 
 /** The model's parameters as float32 arrays by name (reads tensors back: not for use inside a step). */
-export async function collectWeights(model: TransformerModel): Promise<Map<string, StoredTensor>> {
+export async function collectWeights(model: Pick<TrainableModel, 'params'>): Promise<Map<string, StoredTensor>> {
   const out = new Map<string, StoredTensor>();
   for (const [name, variable] of model.params) {
     const data = await variable.data();
@@ -22,18 +21,18 @@ export async function collectWeights(model: TransformerModel): Promise<Map<strin
 }
 
 /** The safetensors metadata of a model: format, kind, config (JSON), version and frozen parameters (JSON). */
-export function modelMetadata(model: TransformerModel): Record<string, string> {
+export function modelMetadata(model: SavableModel): Record<string, string> {
   const frozen = [...model.params].filter(([, v]) => !v.trainable).map(([name]) => name);
-  return { format: 'flatsparse-model', kind: model.kind, config: JSON.stringify(model.config), version: MODEL_FORMAT_VERSION, frozen: JSON.stringify(frozen) };
+  return { format: 'flatsparse-model', kind: model.kind, config: JSON.stringify(model.config ?? {}), version: MODEL_FORMAT_VERSION, frozen: JSON.stringify(frozen) };
 }
 
 /** Encodes a model (weights and metadata) as safetensors bytes. */
-export async function encodeModel(model: TransformerModel): Promise<Uint8Array> {
+export async function encodeModel(model: SavableModel): Promise<Uint8Array> {
   return encodeSafetensors(await collectWeights(model), modelMetadata(model));
 }
 
 /** Writes every parameter (plugin-added ones included) to a safetensors file, atomically. */
-export async function saveModel(model: TransformerModel, path: string): Promise<void> {
+export async function saveModel(model: SavableModel, path: string): Promise<void> {
   await saveSafetensors(path, await collectWeights(model), modelMetadata(model));
 }
 
@@ -42,7 +41,7 @@ export async function saveModel(model: TransformerModel, path: string): Promise<
  * nothing is assigned and CheckpointError lists the missing, unexpected and mis-shaped names.
  * Trainable flags are left as they are.
  */
-export function assignWeights(model: TransformerModel, tensors: ReadonlyMap<string, StoredTensor>, source: string, options: { ignoreExtra?: boolean } = {}): void {
+export function assignWeights(model: TrainableModel, tensors: ReadonlyMap<string, StoredTensor>, source: string, options: { ignoreExtra?: boolean } = {}): void {
   const missing = [...model.params.keys()].filter((name) => !tensors.has(name));
   const extra = options.ignoreExtra ? [] : [...tensors.keys()].filter((name) => !model.params.has(name));
   const misShaped: string[] = [];
@@ -72,13 +71,17 @@ export function assignWeights(model: TransformerModel, tensors: ReadonlyMap<stri
 }
 
 /** Loads weights from a safetensors file into an existing model (names and shapes must match). */
-export async function loadWeightsInto(model: TransformerModel, path: string): Promise<void> {
+export async function loadWeightsInto(model: TrainableModel, path: string): Promise<void> {
   const { tensors } = await loadSafetensors(path);
   assignWeights(model, tensors, path);
 }
 
 /** Options of loadModel. */
-export interface LoadModelOptions extends Pick<ModelOptions, 'activation'> {
+export interface LoadModelOptions {
+  /** The activation of every MLP block (activations are not stored in the file). */
+  readonly activation: ActivationFunction;
+  /** Architectures the file's kind may name besides the built-in ones (those of third-party model plugins). */
+  readonly models?: readonly ModelArchitecture[];
   /** Skip stored parameters the rebuilt model lacks (plugin-added ones) instead of throwing (default false). */
   readonly ignoreExtra?: boolean;
 }
@@ -88,7 +91,7 @@ export function decodeModel(bytes: Uint8Array, options: LoadModelOptions, source
   return buildModel(decodeSafetensors(bytes, source), options, source);
 }
 
-/** Rebuilds a ViT or GPT from a file written by saveModel (config from its metadata, then its weights). */
+/** Rebuilds a model from a file written by saveModel: its kind names the architecture, its metadata holds the config, then its weights. */
 export async function loadModel(path: string, options: LoadModelOptions): Promise<SavableModel> {
   return buildModel(await loadSafetensors(path), options, path);
 }
@@ -107,11 +110,16 @@ function buildModel(file: { tensors: Map<string, StoredTensor>; metadata: Record
   } catch (err) {
     throw new CheckpointError(source, 'has a config that is not JSON.', { cause: err, fix: 'the file is corrupt; use another checkpoint.' });
   }
-  const build = { activation: options.activation, seed: 0 };
-  let model: SavableModel;
-  if (metadata.kind === 'vit') model = new VitModel(config as never, build);
-  else if (metadata.kind === 'gpt') model = new GptModel(config as never, build);
-  else throw new CheckpointError(source, 'holds an unknown model kind.', { received: metadata.kind, expected: "'vit' or 'gpt'", fix: 'pass a file written by saveModel().' });
+  const models = [...(options.models ?? []), ...builtinModelPlugins().flatMap((p) => p.contributes?.models ?? [])];
+  const architecture = models.find((m) => m.name === metadata.kind);
+  if (architecture === undefined) {
+    throw new CheckpointError(source, 'holds a model kind no architecture given builds.', {
+      received: metadata.kind,
+      expected: `one of ${[...new Set(models.map((m) => m.name))].sort().join(', ')}`,
+      fix: "pass the architecture of the plugin that trained it (loadModel(path, { models: [...] })), or a file written by saveModel().",
+    });
+  }
+  const model: SavableModel = architecture.build(architecture.parse(config), { activation: options.activation, seed: 0 });
   try {
     assignWeights(model, tensors, source, { ignoreExtra: options.ignoreExtra ?? false });
     for (const name of JSON.parse(metadata.frozen ?? '[]') as string[]) if (model.params.has(name)) model.setTrainable(name, false);

@@ -1,9 +1,9 @@
-import type { Backend, Dataset, Plugin } from '@flatsparse/plugin-api';
+import type { Backend, Dataset, Plugin, TrainableModel } from '@flatsparse/plugin-api';
 import { createRun, type Run } from '../composition-root.js';
 import { preparePlugins } from '@flatsparse/plugin-api/host';
-import type { GptModel, VitModel } from '../models/index.js';
 import type { NamedMetric } from '../train/index.js';
-import { buildModel, resolveModel, type ModelSpec, type ResolvedModel } from './build-model.js';
+import { buildModel, modelTable, resolveModel, type ModelSpec, type ResolvedModel } from './build-model.js';
+import { checkDataset, checkPipelineParts } from './check-pipeline-spec.js';
 import { checkModelFits } from './memory-estimate.js';
 
 /** What a pipeline is made of, before training settings. */
@@ -26,7 +26,7 @@ export interface ComposedPipeline {
   readonly run: Run;
   readonly dataset: Dataset;
   readonly resolved: ResolvedModel;
-  readonly model: VitModel | GptModel;
+  readonly model: TrainableModel;
   readonly metrics: readonly NamedMetric[];
   /** Disposes the model, then the run. */
   dispose(): Promise<void>;
@@ -34,18 +34,22 @@ export interface ComposedPipeline {
 
 /**
  * Composes a pipeline, checking everything that needs no backend first (plugins, the activation and
- * metric names, the data, the model config against the data), then selecting and initialising the
+ * metric names, the model kind among the registered models, the data, the model config against the data), then selecting and initialising the
  * backend, checking that the model fits its memory (E_MODEL_CONFIG with the estimate and the limit),
  * and building the model. 'modelBuilt' is not emitted here: the trainer (or the caller) does.
  */
 export async function composePipeline(parts: PipelineParts): Promise<ComposedPipeline> {
+  checkPipelineParts(parts);
   // Checked, ordered and collected once; createRun and the host take the result as it is.
   const plugins = preparePlugins(parts.plugins, parts.pluginSources);
   const { contributions } = plugins;
   contributions.activations.get(parts.activation);
   for (const name of parts.metrics ?? []) contributions.metrics.get(name);
-  const dataset = typeof parts.dataset === 'function' ? await parts.dataset() : parts.dataset;
-  const resolved = resolveModel(parts.model, dataset);
+  // The model kind is looked up before the data loads (E_CONTRIBUTION_UNKNOWN lists the registered ones).
+  const models = modelTable(contributions.models);
+  models.get(parts.model.kind);
+  const dataset = typeof parts.dataset === 'function' ? checkDataset(await parts.dataset(), "what the 'dataset' function returned") : parts.dataset;
+  const resolved = resolveModel(parts.model, dataset, models);
   const seed = parts.seed ?? 0;
   const run = await createRun({ backends: parts.backends, backend: parts.backend, plugins, seed });
   try {

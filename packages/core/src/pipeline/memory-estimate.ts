@@ -22,37 +22,17 @@ const MAX_TYPED_ARRAY = 2 ** 32 - 1;
 export const WASM_HEAP = 4294901760;
 
 /**
- * Estimates the memory of training `model` with `batchSize` examples per step: the parameters from the
- * same shapes the models create, and per block the activations the tape keeps (LayerNorm outputs,
- * q/k/v, two T x T attention maps per head, the MLP's pre- and post-activations, residuals), doubled
- * for their gradients. An estimate: kernels' scratch memory is not counted.
+ * Estimates the memory of training `model` with `batchSize` examples per step, from its architecture: the
+ * parameters it declares (16 bytes each: the value, its gradient and AdamW's two moments) and the floats
+ * its gradient tape keeps for a batch, doubled for their gradients. An estimate: kernels' scratch memory
+ * is not counted.
  */
 export function estimateMemory(model: ResolvedModel, batchSize: number): MemoryEstimate {
-  const { d, depth, heads, mlpWidth: n } = model.config;
-  const shapes: [string, number][] = [];
-  let tokens: number;
-  let outputs: number;
-  if (model.kind === 'vit') {
-    const { imageSize, patch, channels, classes } = model.config;
-    tokens = 1 + (imageSize[0] / patch) * (imageSize[1] / patch);
-    outputs = classes;
-    shapes.push(['embed.patch.weight', patch * patch * channels * d], ['embed.patch.bias', d], ['embed.cls', d], ['embed.pos', tokens * d], ['head.weight', d * classes], ['head.bias', classes]);
-  } else {
-    const { vocab, seqLen, tiedHead } = model.config;
-    tokens = seqLen;
-    outputs = seqLen * vocab;
-    shapes.push(['embed.token', vocab * d], ['embed.pos', seqLen * d]);
-    if (!tiedHead) shapes.push(['head.weight', d * vocab]);
-  }
-  const block: [string, number][] = [['attn.qkv.weight', 3 * d * d], ['attn.qkv.bias', 3 * d], ['attn.out.weight', d * d], ['attn.out.bias', d], ['ln1', 2 * d], ['ln2', 2 * d], ['mlp.key.weight', d * n], ['mlp.key.bias', n], ['mlp.value.weight', n * d], ['mlp.value.bias', d]];
-  for (let b = 0; b < depth; b++) for (const [name, size] of block) shapes.push([`blocks.${b}.${name}`, size]);
-  shapes.push(['final_ln', 2 * d]);
+  const shapes = model.architecture.parameters(model.config).map((p) => [p.name, p.shape.reduce((a, b) => a * b, 1)] as const);
   const parameters = shapes.reduce((sum, [, size]) => sum + size, 0);
-  const [name, elements] = shapes.reduce((a, b) => (b[1] > a[1] ? b : a));
-  const perBlock = batchSize * tokens * (8 * d + 3 * n) + 2 * batchSize * heads * tokens * tokens;
-  const activations = depth * perBlock + batchSize * tokens * d + 2 * batchSize * outputs;
+  const [name, elements] = shapes.reduce((a, b) => (b[1] > a[1] ? b : a), ['(none)', 0] as const);
   const parameterBytes = 16 * parameters;
-  const activationBytes = 2 * 4 * activations;
+  const activationBytes = 2 * 4 * model.architecture.activationElements(model.config, batchSize);
   return { parameters, largest: { name, elements }, parameterBytes, activationBytes, totalBytes: parameterBytes + activationBytes };
 }
 
@@ -83,11 +63,11 @@ export function memoryLimit(backend: Pick<BackendInfo, 'name' | 'tfjsName' | 'ad
  */
 export function checkModelFits(model: ResolvedModel, batchSize: number, backend: Pick<BackendInfo, 'name' | 'tfjsName' | 'addressableBytes'>): MemoryEstimate {
   const estimate = estimateMemory(model, batchSize);
-  const { d, depth, mlpWidth } = model.config;
-  const fix = `shrink the model (model.d ${d}, model.depth ${depth}, model.mlpWidth ${mlpWidth}) or train.batchSize (${batchSize}), or use a backend with more memory (--backend cuda).`;
+  const sizes = model.architecture.describeSize?.(model.config);
+  const fix = `shrink the model (${sizes ?? `its '${model.kind}' options`}) or train.batchSize (${batchSize}), or use a backend with more memory (--backend cuda).`;
   if (estimate.largest.elements > MAX_TYPED_ARRAY) {
     throw new ModelConfigError(`parameter '${estimate.largest.name}' would have ${estimate.largest.elements.toExponential(2)} elements, more than the ${MAX_TYPED_ARRAY.toExponential(2)} a typed array holds (the model has ${estimate.parameters.toExponential(2)} parameters, about ${gib(estimate.totalBytes)} to train).`, {
-      received: `model.d ${d}`,
+      received: sizes ?? `parameter '${estimate.largest.name}'`,
       expected: `at most ${MAX_TYPED_ARRAY} elements per parameter tensor`,
       fix,
     });

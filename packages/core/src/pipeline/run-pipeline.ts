@@ -12,6 +12,7 @@ import { checkOutputDir } from '../report/output-dir-check.js';
 import { RunDirectory } from '../report/run-directory.js';
 import { checkCheckpointFits } from '../train/checkpoint-files.js';
 import { Trainer, type TrainSummary, type TrainerOptions, type TrainerRecord } from '../train/index.js';
+import { checkPipelineSpec } from './check-pipeline-spec.js';
 import { checkTrainSettings, trainSettingWarnings } from './check-train-settings.js';
 import { scheduleOf } from '../train/lr-schedule.js';
 import { composePipeline, type PipelineParts } from './compose-pipeline.js';
@@ -96,6 +97,8 @@ export interface PipelineResult {
  * `warnings.json` and `onWarning`. The model and the run are disposed whatever happens.
  */
 export async function runPipeline(input: PipelineSpec): Promise<PipelineResult> {
+  // A spec built in code is checked before anything runs: coded errors naming the key, never a TypeError.
+  checkPipelineSpec(input);
   // The schedule is built once, here (options checked at 'train.lr'); the trainer gets the function.
   const spec: PipelineSpec = { ...input, train: { ...input.train, lr: withTrainPath(() => scheduleOf(input.train.lr, input.train.steps)) } };
   checkTrainSettings(spec.train);
@@ -245,7 +248,7 @@ async function openRunDirectory(spec: PipelineSpec, plan: RunDirectoryPlan, runF
   return dir;
 }
 
-function facts(spec: PipelineSpec, dataset: Dataset, backend: BackendInfo, seed: number, modelConfig: object): Record<string, string | number | boolean> {
+function facts(spec: PipelineSpec, dataset: Dataset, backend: BackendInfo, seed: number, modelConfig: unknown): Record<string, string | number | boolean> {
   return {
     backend: `${backend.name} (tfjs '${backend.tfjsName}': ${backend.detail})${backend.fallback ? ` FALLBACK: ${backend.fallback}` : ''}`,
     model: `${spec.model.kind} ${JSON.stringify(modelConfig)}`,

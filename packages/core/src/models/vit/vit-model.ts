@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '@flatsparse/plugin-api';
-import { embedPatches } from './embeddings.js';
-import { linear } from './linear.js';
-import { parseVitConfig, type VitConfig, type VitConfigInput } from './model-config.js';
-import { TransformerModel, type ModelOptions } from './transformer-model.js';
+import { embedPatches } from '../embeddings.js';
+import { linear } from '../linear.js';
+import { parseVitConfig, type VitConfig, type VitConfigInput } from './vit-config.js';
+import { TransformerModel, type ModelOptions } from '../transformer-model.js';
 
 /**
  * Vision Transformer: images [B, H, W, C] float32 -> logits [B, classes]. Non-overlapping P x P

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError } from '@flatsparse/plugin-api';
-import { embedTokens } from './embeddings.js';
-import { linear, matMulTransposed } from './linear.js';
-import { parseGptConfig, type GptConfig, type GptConfigInput } from './model-config.js';
-import { TransformerModel, type ModelOptions } from './transformer-model.js';
+import { embedTokens } from '../embeddings.js';
+import { linear, matMulTransposed } from '../linear.js';
+import { parseGptConfig, type GptConfig, type GptConfigInput } from './gpt-config.js';
+import { TransformerModel, type ModelOptions } from '../transformer-model.js';
 
 /**
  * Decoder-only language model: token ids [B, T] int32 (T <= seqLen) -> logits [B, T, vocab]. Token
