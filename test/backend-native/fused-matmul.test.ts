@@ -3,7 +3,7 @@ import { Rng } from '@flatsparse/plugin-api';
 import { safeAvailability } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerCpu } from './cpu-reference.js';
+import { registerCpu } from '../support/cpu-reference.js';
 
 // tf.fused.matMul on the native backend against tfjs-backend-cpu: every bias shape that broadcasts to
 // the product (scalar, [1], [n], [1, n], [m, 1], [m, n], one per batch entry, ...), every fused

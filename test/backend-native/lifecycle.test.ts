@@ -3,7 +3,7 @@ import { Rng } from '@flatsparse/plugin-api';
 import { safeAvailability } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerCpu, runOn } from './cpu-reference.js';
+import { registerCpu, runOn } from '../support/cpu-reference.js';
 
 // The native backend survives what tfjs users (and tfjs's own test harness, which resets the engine
 // before every suite) do to backends, as the stock ones do: tf.engine().reset(), tf.removeBackend of

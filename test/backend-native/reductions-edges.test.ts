@@ -3,7 +3,7 @@ import { Rng } from '@flatsparse/plugin-api';
 import { safeAvailability } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerCpu } from './cpu-reference.js';
+import { registerCpu } from '../support/cpu-reference.js';
 
 // Sum, mean and max on the native backend keep tfjs-backend-cpu's results at the float range's edges:
 // near FLT_MAX a sum overflows to the same infinity as cpu's double sum (never NaN from partial sums

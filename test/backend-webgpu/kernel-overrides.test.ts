@@ -4,7 +4,7 @@ import { countTensors } from '@flatsparse/plugin-api';
 import { safeAvailability } from '@flatsparse/plugin-api/host';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstDifference, registerCpu, runOn } from './cpu-reference.js';
+import { firstDifference, registerCpu, runOn } from '../support/cpu-reference.js';
 
 // flatsparse's corrections of tfjs-backend-webgpu 4.22's kernels (packages/backend-webgpu/src/kernel-overrides.ts),
 // each against tfjs-backend-cpu on the same inputs. Every case fails with the upstream kernels on

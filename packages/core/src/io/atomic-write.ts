@@ -12,7 +12,16 @@ import { fileSystemError } from './fs-errors.js';
  * (E_RUN_FILE) naming the target and the reason.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  return writeFileAtomicVia(path, data, basename(path));
+}
+
+/**
+ * writeFileAtomic with the temporary file named after `tmpStem` instead of the target, for a target
+ * whose name must not show in it (a reader that picks files by name, such as TensorBoard's
+ * 'tfevents', would read a half-written one).
+ */
+export async function writeFileAtomicVia(path: string, data: string | Uint8Array, tmpStem: string): Promise<void> {
+  const tmp = join(dirname(path), `.${tmpStem}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(path), { recursive: true });
     const handle = await open(tmp, 'w');

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunWarning } from '../faults/fault-records.js';
 import type { FlatnessRecord } from '../flatness/estimator-runner.js';
-import { fileSystemError } from '../io/fs-errors.js';
+import { writeFileAtomicVia } from '../io/atomic-write.js';
 import type { RunRecord } from './run-record.js';
 
 /**
@@ -456,20 +455,5 @@ export class TensorBoardEvents {
  * leftovers a resume removes ('.<name>.<12 hex digits>.tmp'). Failures: RunFileError (E_RUN_FILE).
  */
 async function writeEventFileAtomic(dir: string, name: string, data: Uint8Array): Promise<void> {
-  const path = join(dir, name);
-  const tmp = join(dir, `.tensorboard-events.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await mkdir(dir, { recursive: true });
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw fileSystemError(err, path, 'write');
-  }
+  await writeFileAtomicVia(join(dir, name), data, 'tensorboard-events');
 }

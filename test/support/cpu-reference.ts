@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 /**
- * Registers tfjs-backend-cpu, the reference the webgpu kernel overrides are held to, without selecting
- * it. The test package does not depend on it; @flatsparse/backend-wasm does (its fallback), so it is
- * resolved from there.
+ * Registers tfjs-backend-cpu, the reference the native kernels and the webgpu kernel overrides are
+ * held to, without selecting it, resolved from @flatsparse/backend-wasm (its fallback). tfjs keeps one
+ * engine per process, so its registration is the tests' own.
  */
 export async function registerCpu(): Promise<void> {
   if (tf.findBackendFactory('cpu') !== null) return;
