@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll } from 'vitest';
 
 // The vitest side of tfjs-core's op suite (run.mjs): one child process per backend runs the suite under
 // jasmine; the test reads its JSON report and asserts on it. See README.md.
@@ -76,41 +76,52 @@ function summary(output: string): string {
  * The vitest cases of one backend: the suite runs once (in a child process), then each case checks one
  * promise of the filter list. A backend that is not available here skips every case, with its reason.
  */
-export function describeTfjsSuite(backend: SuiteBackend, what: string): void {
-  describe(`tfjs-core's own op suite on ${backend} (${what})`, () => {
-    let run: SuiteRun;
-    beforeAll(async () => {
-      run = await runTfjsSuite(backend);
-      if (run.skipped !== undefined) console.warn(`[skip] tfjs-core op suite: ${run.skipped}`);
-      else console.log(summary(run.output));
-    }, 600_000);
-    const report = (skip: () => void): SuiteReport => {
-      if (run.skipped !== undefined) skip();
-      return (run as { report: SuiteReport }).report;
-    };
+/** What a run of the suite found, as lists a test compares with []: each entry one spec. */
+export interface SuiteFindings {
+  readonly defined: number;
+  /** Specs that failed and are not in the filter list. */
+  readonly unexpected: readonly string[];
+  /** Specs in the filter list that passed. */
+  readonly nowPassing: readonly string[];
+  /** Filter-list names that match no spec. */
+  readonly unmatched: readonly string[];
+}
 
-    it('every spec passes except those its filter list expects to fail (each with its reason)', (ctx) => {
-      const r = report(() => ctx.skip());
-      expect(r.counts.defined).toBeGreaterThan(3000);
-      expect(r.unexpected.map((u) => `${u.name} [${u.file ?? '-'}]: ${u.message ?? ''}`)).toEqual([]);
-    });
+/** The suite of `backend`, run once before the file's tests (skipped, with its reason, where the backend is unavailable). */
+export interface TfjsSuite {
+  /** The findings; skips the calling test where the suite did not run. */
+  findings(ctx: { skip(): void }): SuiteFindings;
+  /** This backend's row of the generated table in docs/backends.md, and the row the run gives. */
+  docsRow(ctx: { skip(): void }): Promise<{ readonly shown: unknown; readonly measured: unknown }>;
+}
 
-    it(`no spec the filter list excludes passes (remove it from test/tfjs-suite/filters/${backend}.json)`, (ctx) => {
-      expect(report(() => ctx.skip()).nowPassing.map((p) => `${p.name} (listed as: ${p.reason})`)).toEqual([]);
-    });
-
-    it('the filter list names no spec that does not exist', (ctx) => {
-      expect(report(() => ctx.skip()).unmatched).toEqual([]);
-    });
-
-    if (backend !== 'cpu') {
-      it('docs/backends.md shows these counts (regenerate with node test/tfjs-suite/docs-table.mjs)', async (ctx) => {
-        const r = report(() => ctx.skip());
-        const { tableRow, readTable } = await reportModule();
-        const rows = readTable(await readFile(DOCS, 'utf8'));
-        expect(rows, 'docs/backends.md has no generated tfjs-suite table').toBeDefined();
-        expect(rows![backend]).toEqual(tableRow(r).slice(0, -1));
-      });
-    }
-  });
+/** Runs tfjs-core's op suite on `backend` in a child process, in a beforeAll of the calling file. */
+export function useTfjsSuite(backend: SuiteBackend): TfjsSuite {
+  let run: SuiteRun;
+  beforeAll(async () => {
+    run = await runTfjsSuite(backend);
+    if (run.skipped !== undefined) console.warn(`[skip] tfjs-core op suite: ${run.skipped}`);
+    else console.log(summary(run.output));
+  }, 600_000);
+  const report = (ctx: { skip(): void }): SuiteReport => {
+    if (run.skipped !== undefined) ctx.skip();
+    return (run as { report: SuiteReport }).report;
+  };
+  return {
+    findings(ctx) {
+      const r = report(ctx);
+      return {
+        defined: r.counts.defined,
+        unexpected: r.unexpected.map((u) => `${u.name} [${u.file ?? '-'}]: ${u.message ?? ''}`),
+        nowPassing: r.nowPassing.map((p) => `${p.name} (listed as: ${p.reason})`),
+        unmatched: r.unmatched,
+      };
+    },
+    async docsRow(ctx) {
+      const r = report(ctx);
+      const { tableRow, readTable } = await reportModule();
+      const rows = readTable(await readFile(DOCS, 'utf8'));
+      return { shown: rows?.[backend], measured: tableRow(r).slice(0, -1) };
+    },
+  };
 }
