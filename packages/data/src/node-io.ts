@@ -68,6 +68,17 @@ async function nodeBuiltin<T>(load: () => Promise<T>, source: string): Promise<T
   }
 }
 
+/** The DataError for a file or folder that could not be opened, named by its system error code. */
+function unreadable(source: string, path: string, kind: 'file' | 'folder', cause: unknown): DataError {
+  const code = (cause as { code?: string }).code;
+  const what =
+    code === 'ENOENT' ? `the ${kind} '${path}' does not exist.`
+    : code === 'ENOTDIR' && kind === 'folder' ? `'${path}' is a file, not a folder.`
+    : code === 'EISDIR' && kind === 'file' ? `'${path}' is a directory, not a file.`
+    : `the ${kind} '${path}' cannot be read (${code ?? 'unknown error'}).`;
+  return new DataError(source, what, { received: path, expected: `a readable ${kind}`, fix: 'check the path (relative paths are resolved from the current working directory) and its permissions.', cause });
+}
+
 /** Lists a directory's entries (names and whether each is a folder); a missing or unreadable one throws a DataError naming it. */
 export async function listDir(path: string, source: string): Promise<{ name: string; isDir: boolean }[]> {
   const { readdir } = await nodeBuiltin(() => import('node:fs/promises'), source);
@@ -75,12 +86,7 @@ export async function listDir(path: string, source: string): Promise<{ name: str
     const entries = await readdir(path, { withFileTypes: true });
     return entries.map((e) => ({ name: e.name, isDir: e.isDirectory() }));
   } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    const what =
-      code === 'ENOENT' ? `the folder '${path}' does not exist.`
-      : code === 'ENOTDIR' ? `'${path}' is a file, not a folder.`
-      : `the folder '${path}' cannot be read (${code ?? 'unknown error'}).`;
-    throw new DataError(source, what, { received: path, expected: 'a readable folder', fix: 'check the path (relative paths are resolved from the current working directory) and its permissions.', cause });
+    throw unreadable(source, path, 'folder', cause);
   }
 }
 
@@ -107,12 +113,7 @@ export async function openPositional(path: string, source: string): Promise<Posi
     }
     size = stat.size;
   } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    const what =
-      code === 'ENOENT' ? `the file '${path}' does not exist.`
-      : code === 'EISDIR' ? `'${path}' is a directory, not a file.`
-      : `the file '${path}' cannot be read (${code ?? 'unknown error'}).`;
-    throw new DataError(source, what, { received: path, expected: 'a readable file', fix: 'check the path (relative paths are resolved from the current working directory) and its permissions.', cause });
+    throw unreadable(source, path, 'file', cause);
   }
   const h = handle;
   return {
