@@ -1,5 +1,9 @@
 import { wasmBackend } from '@flatsparse/backend-wasm';
-import { runPipeline, type PipelineSpec } from '@flatsparse/core';
+import { acquireRunLock, runPipeline, type PipelineSpec } from '@flatsparse/core';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { syntheticImageDataset, syntheticTextDataset } from '@flatsparse/data';
 import { FlatsparseError } from '@flatsparse/plugin-api';
 import { builtinPlugins } from '@flatsparse/plugins';
@@ -38,6 +42,20 @@ async function refusal(input: unknown): Promise<FlatsparseError> {
 
 // Every refusal here comes before a backend starts: none needs wasm to be available.
 describe('runPipeline refuses bad input with coded errors before any work', () => {
+  it("a lock of another directory: E_CONFIG_INVALID at 'runLock', and neither directory is touched", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'fs-lock-mismatch-'));
+    try {
+      const lock = await acquireRunLock(join(root, 'a'));
+      const error = await refusal(spec({ runDir: join(root, 'b'), runLock: lock }));
+      expect(error.code).toBe('E_CONFIG_INVALID');
+      expect(error.message).toContain(`is the lock of '${join(root, 'a')}', not of the run directory '${join(root, 'b')}'`);
+      expect(existsSync(join(root, 'b'))).toBe(false);
+      await lock.release();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('an empty spec: E_CONFIG_INVALID naming a missing section, not a TypeError', async () => {
     const error = await refusal({});
     expect(error).toMatchObject({ code: 'E_CONFIG_INVALID' });

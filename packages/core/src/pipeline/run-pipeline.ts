@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { type BackendInfo, type Dataset, ConfigError, type TrainableModel } from '@flatsparse/plugin-api';
 import { describeFailure, type RunWarning } from '../faults/fault-records.js';
 import { asOutOfMemory } from '../faults/out-of-memory.js';
@@ -103,7 +104,10 @@ export async function runPipeline(input: PipelineSpec): Promise<PipelineResult> 
   const spec: PipelineSpec = { ...input, train: { ...input.train, lr: withTrainPath(() => scheduleOf(input.train.lr, input.train.steps)) } };
   checkTrainSettings(spec.train);
   if (spec.runDir === undefined) return runLocked(spec, undefined).catch(outOfMemory);
-  if (spec.runLock !== undefined) return runLocked(spec, spec.runLock).catch(outOfMemory);
+  if (spec.runLock !== undefined) {
+    if (resolve(spec.runLock.dir) !== resolve(spec.runDir)) throw new ConfigError('runLock', `is the lock of '${spec.runLock.dir}', not of the run directory '${spec.runDir}'.`, { fix: 'pass the lock acquireRunLock returned for runDir, or leave runLock out (the run takes it).' });
+    return runLocked(spec, spec.runLock).catch(outOfMemory);
+  }
   // One writer per run directory: the lock comes before anything is read to plan or written.
   await checkOutputDir(spec.runDir);
   const existed = existsSync(spec.runDir);
@@ -133,9 +137,7 @@ async function runLocked(spec: PipelineSpec, lock: RunLock | undefined): Promise
     });
   }
   const resumeFrom = plan === undefined ? spec.resumeFrom : plan.checkpoint;
-  const composed = await composePipeline({ ...spec, batchSize: spec.train.batchSize }).catch((err: unknown) => {
-    throw asOutOfMemory(err) ?? err;
-  });
+  const composed = await composePipeline({ ...spec, batchSize: spec.train.batchSize });
   const { run, dataset, resolved, model, metrics } = composed;
   const seed = spec.seed ?? 0;
   let estimators: EstimatorRunner | undefined;
